@@ -16,22 +16,22 @@ import (
 // Config is everything tenantd can be told. The environment names in the
 // `env` tags are a public interface: scripts and deployments rely on them.
 type Config struct {
-	HTTPAddr         string        `env:"TENANCY_HTTP_ADDR"`
-	DatabaseURL      string        `env:"DATABASE_URL"`
-	DataDir          string        `env:"TENANCY_DATA_DIR"`
-	PGBin            string        `env:"TENANCY_PG_BIN"`
-	LogLevel         string        `env:"TENANCY_LOG_LEVEL"`
-	LogFormat        string        `env:"TENANCY_LOG_FORMAT"`
-	AdminTokens      []Token       `env:"TENANCY_ADMIN_TOKENS"`
-	RegistrySchema   string        `env:"TENANCY_REGISTRY_SCHEMA"`
-	TenantMigrations string        `env:"TENANCY_TENANT_MIGRATIONS"`
-	TemplateSchema   string        `env:"TENANCY_TEMPLATE_SCHEMA"`
-	BackupDir        string        `env:"TENANCY_BACKUP_DIR"`
-	SharedSchemas    []string      `env:"TENANCY_SHARED_SCHEMAS"`
-	ShutdownTimeout  time.Duration `env:"TENANCY_SHUTDOWN_TIMEOUT"`
-	Modules          []string      `env:"TENANCY_MODULES"`
-	Resolve          []string      `env:"TENANCY_RESOLVE"`
-	BaseDomains      []string      `env:"TENANCY_BASE_DOMAINS"`
+	HTTPAddr         string
+	DatabaseURL      string
+	DataDir          string
+	PGBin            string
+	LogLevel         string
+	LogFormat        string
+	AdminTokens      []Token
+	RegistrySchema   string
+	TenantMigrations string
+	TemplateSchema   string
+	BackupDir        string
+	SharedSchemas    []string
+	ShutdownTimeout  time.Duration
+	Modules          []string
+	Resolve          []string
+	BaseDomains      []string
 }
 
 // Token is an API credential with the scope it grants.

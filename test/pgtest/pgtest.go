@@ -53,10 +53,13 @@ var (
 	nonWordsRe = regexp.MustCompile(`[^a-z0-9]+`)
 )
 
-// Main runs the package's tests, then stops the cluster and checks that no
-// goroutine leaked. It exits the process.
-func Main(m *testing.M) {
+// Main runs the package's tests, then the given cleanups, then stops the
+// cluster and checks that no goroutine leaked. It exits the process.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
+	for _, cleanup := range cleanups {
+		cleanup()
+	}
 	if shared != nil {
 		shared.close()
 	}
