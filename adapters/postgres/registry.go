@@ -50,7 +50,9 @@ func (r *Registry) Schema() string { return r.schema }
 
 func (r *Registry) tenantsTable() (string, bun.Ident) { return "?.tenants AS t", bun.Ident(r.schema) }
 
-func (r *Registry) eventsTable() (string, bun.Ident) { return "?.tenant_events AS e", bun.Ident(r.schema) }
+func (r *Registry) eventsTable() (string, bun.Ident) {
+	return "?.tenant_events AS e", bun.Ident(r.schema)
+}
 
 // inTx runs fn in a transaction on the pool. fn's error comes back unchanged
 // (a decision's error must reach the caller as the decision made it); a

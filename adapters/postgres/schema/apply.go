@@ -1,0 +1,111 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/tenancyhq/tenancy/core"
+)
+
+// ledgerTable is the quoted name of the per-tenant migration ledger.
+func ledgerTable(registry string) string { return core.QuoteIdent(registry) + ".tenant_migrations" }
+
+// pinSchemaTx sets the search path of the rest of tx to the tenant schema
+// alone: a migration's unqualified names can then only mean tenant tables,
+// never a shared table by accident.
+func pinSchemaTx(ctx context.Context, tx *sql.Tx, quoted string) error {
+	if _, err := tx.ExecContext(ctx, "SET LOCAL search_path TO "+quoted); err != nil {
+		return unavailable(err, "pin the search path")
+	}
+	return nil
+}
+
+// applyTx runs the given migrations, in order, in tx (whose search path is
+// already pinned to the tenant's schema), then records them in the ledger.
+// Each file runs as one simple-protocol statement list, so a file may hold
+// several statements; it must not commit or roll back itself.
+func applyTx(ctx context.Context, tx *sql.Tx, sets Sets, pending []core.MigrationRef) error {
+	for _, ref := range pending {
+		body, err := sets.sql(ref)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, body); err != nil {
+			return migrationError(ref, body, err)
+		}
+	}
+	return nil
+}
+
+// recordTx writes ledger rows for refs in one statement.
+func recordTx(ctx context.Context, tx *sql.Tx, registry, tenantID string, refs []core.MigrationRef) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	modules := make([]string, len(refs))
+	versions := make([]int64, len(refs))
+	names := make([]string, len(refs))
+	sums := make([]string, len(refs))
+	for i, r := range refs {
+		modules[i], versions[i], names[i], sums[i] = r.Module, r.Version, r.Name, r.Checksum
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+ledgerTable(registry)+` (tenant_id, module, version, name, checksum)
+		SELECT $1, m, v, n, c FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[]) AS u(m, v, n, c)`,
+		tenantID, modules, versions, names, sums)
+	if err != nil {
+		return unavailable(err, "record tenant migrations")
+	}
+	return nil
+}
+
+// appliedTx reads one tenant's ledger rows, in application order.
+func appliedTx(ctx context.Context, q querier, registry, tenantID string) ([]core.MigrationRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT module, version, name, checksum FROM `+ledgerTable(registry)+`
+		WHERE tenant_id = $1 ORDER BY applied_at, module, version`, tenantID)
+	if err != nil {
+		return nil, unavailable(err, "read the migration ledger")
+	}
+	defer rows.Close()
+	var out []core.MigrationRef
+	for rows.Next() {
+		var r core.MigrationRef
+		if err := rows.Scan(&r.Module, &r.Version, &r.Name, &r.Checksum); err != nil {
+			return nil, unavailable(err, "read the migration ledger")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable(err, "read the migration ledger")
+	}
+	return out, nil
+}
+
+// tableCount counts the tables of a schema from the catalog.
+func tableCount(ctx context.Context, q querier, schema string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`, schema).Scan(&n)
+	if err != nil {
+		return 0, unavailable(err, "count the tenant's tables")
+	}
+	return n, nil
+}
+
+// lockTenantTx takes the per-tenant advisory lock that every schema change
+// of one tenant (provision, migrate, deprovision) holds until its
+// transaction ends, so they never interleave.
+func lockTenantTx(ctx context.Context, tx *sql.Tx, tenantID string) error {
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('tenancy.tenant'), hashtext($1))", tenantID); err != nil {
+		return unavailable(err, "lock the tenant")
+	}
+	return nil
+}
+
+// refNames names migrations as "module/file".
+func refNames(refs []core.MigrationRef) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.String()
+	}
+	return out
+}

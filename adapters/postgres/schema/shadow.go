@@ -1,0 +1,130 @@
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+
+	"github.com/tenancyhq/tenancy/core"
+	"github.com/tenancyhq/tenancy/ports"
+)
+
+// querier is what both *sql.DB and *sql.Tx offer, for catalog reads that run
+// on the pool or inside a provisioning transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// relationKinds are the pg_class kinds a name on the search path can resolve
+// to in a FROM clause: tables, partitioned tables, views, materialized views
+// and foreign tables.
+const relationKinds = "('r','p','v','m','f')"
+
+// checkShadowing refuses the sets when one of their migrations creates a
+// relation whose name a shared schema already uses: with the tenant behind
+// on migrations, queries would silently read the shared one. The error is
+// KindInvalid and names the file, the table and the shared schema.
+func checkShadowing(ctx context.Context, q querier, sets Sets, shared []string) error {
+	if len(shared) == 0 {
+		return nil
+	}
+	created := sets.created()
+	if len(created) == 0 {
+		return nil
+	}
+	var names []string
+	for _, ns := range created {
+		names = append(names, ns...)
+	}
+	rows, err := q.QueryContext(ctx, `
+		SELECT n.nspname, c.relname
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = ANY($1) AND c.relname = ANY($2) AND c.relkind IN `+relationKinds,
+		shared, names)
+	if err != nil {
+		return unavailable(err, "read the shared schemas' tables")
+	}
+	defer rows.Close()
+	inShared := map[string]string{}
+	for rows.Next() {
+		var schema, name string
+		if err := rows.Scan(&schema, &name); err != nil {
+			return unavailable(err, "read the shared schemas' tables")
+		}
+		inShared[name] = schema
+	}
+	if err := rows.Err(); err != nil {
+		return unavailable(err, "read the shared schemas' tables")
+	}
+	if len(inShared) == 0 {
+		return nil
+	}
+	for _, ref := range sets.Refs() {
+		for _, name := range created[ref] {
+			if schema, ok := inShared[name]; ok {
+				return ports.Errorf(ports.KindInvalid,
+					"tenant migration %s creates table %q, which shared schema %q also has; a tenant behind on migrations would read the shared table: rename one of them",
+					ref, name, schema)
+			}
+		}
+	}
+	return nil
+}
+
+// Shadow is a tenant relation whose name a shared schema also uses.
+type Shadow struct {
+	TenantSlug   string `json:"tenant"`
+	Schema       string `json:"schema"`
+	Table        string `json:"table"`
+	SharedSchema string `json:"sharedSchema"`
+}
+
+// shadowing lists every relation in the schema of a tenant that has one whose
+// name a shared schema also uses, ordered by tenant slug and table.
+func shadowing(ctx context.Context, db *sql.DB, registry string, shared []string) ([]Shadow, error) {
+	if len(shared) == 0 {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, `
+		SELECT t.slug, t.schema_name, c.relname, sn.nspname
+		FROM `+core.QuoteIdent(registry)+`.tenants t
+		JOIN pg_namespace n ON n.nspname = t.schema_name
+		JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN `+relationKinds+`
+		JOIN pg_class sc ON sc.relname = c.relname AND sc.relkind IN `+relationKinds+`
+		JOIN pg_namespace sn ON sn.oid = sc.relnamespace AND sn.nspname = ANY($1)
+		ORDER BY t.slug, c.relname, sn.nspname`, shared)
+	if err != nil {
+		return nil, unavailable(err, "read tenant tables")
+	}
+	defer rows.Close()
+	var out []Shadow
+	for rows.Next() {
+		var s Shadow
+		if err := rows.Scan(&s.TenantSlug, &s.Schema, &s.Table, &s.SharedSchema); err != nil {
+			return nil, unavailable(err, "read tenant tables")
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable(err, "read tenant tables")
+	}
+	return out, nil
+}
+
+// sharedSchemas returns the configured shared schemas, defaulting to public,
+// deduplicated and without empty names.
+func sharedSchemas(in []string) []string {
+	if in == nil {
+		return []string{"public"}
+	}
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
