@@ -21,7 +21,9 @@ type TenantLookup interface {
 type TenantLookupFunc func(ctx context.Context, ref string) (core.Tenant, error)
 
 // Get calls f.
-func (f TenantLookupFunc) Get(ctx context.Context, ref string) (core.Tenant, error) { return f(ctx, ref) }
+func (f TenantLookupFunc) Get(ctx context.Context, ref string) (core.Tenant, error) {
+	return f(ctx, ref)
+}
 
 // ErrNoTenant is what a Resolver returns when the request names no tenant at
 // all. It is KindInvalid: a route that needs a tenant answers 400, a route

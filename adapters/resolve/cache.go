@@ -109,17 +109,25 @@ func orDefault(d, def time.Duration) time.Duration {
 // Errors are the lookup's: KindNotFound (possibly remembered for NegativeTTL),
 // KindUnavailable; a caller that gives up waiting gets KindUnavailable.
 func (c *Cache) Get(ctx context.Context, ref string) (core.Tenant, error) {
+	if e := c.fresh(ref); e != nil {
+		return e.tenant, e.err
+	}
+	return c.fill(ctx, ref)
+}
+
+// fresh returns the unexpired entry under ref, marked as recently used, or nil.
+func (c *Cache) fresh(ref string) *entry {
 	now := c.clock.Now()
 	c.mu.RLock()
 	e := c.entries[ref]
 	c.mu.RUnlock()
-	if e != nil && now.Before(e.expires) {
-		if !e.used.Load() {
-			e.used.Store(true)
-		}
-		return e.tenant, e.err
+	if e == nil || !now.Before(e.expires) {
+		return nil
 	}
-	return c.fill(ctx, ref)
+	if !e.used.Load() {
+		e.used.Store(true)
+	}
+	return e
 }
 
 func (c *Cache) fill(ctx context.Context, ref string) (core.Tenant, error) {
@@ -130,6 +138,11 @@ func (c *Cache) fill(ctx context.Context, ref string) (core.Tenant, error) {
 	// invalidation must not join a lookup that began before it.
 	key := ref + "\x00" + strconv.FormatUint(gen, 10)
 	ch := c.group.DoChan(key, func() (any, error) {
+		// A flight that finished between our miss and this one stored its
+		// result: use it rather than ask again.
+		if e := c.fresh(ref); e != nil {
+			return e.tenant, e.err
+		}
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
 		t, err := c.lookup.Get(lctx, ref)
