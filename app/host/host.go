@@ -1,14 +1,14 @@
 // Package host wires the tenantd process with fx: configuration, logging,
-// the database (a local PostgreSQL in dev mode), the HTTP server and the
-// admin API. A host application combines Module with its own modules:
+// the database (a local PostgreSQL in dev mode), the tenant registry and
+// service, the provisioner and the tenant scope (Core), and the HTTP server
+// with the admin API and the hosted modules' routes (Server). A host
+// application combines Module with its own modules:
 //
-//	fx.New(host.Module(cfg), mymodule.Module)
+//	fx.New(host.Module(cfg), notes.Module)
 package host
 
 import (
 	"net/http"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
@@ -17,26 +17,48 @@ import (
 	"github.com/tenancyhq/tenancy/config"
 )
 
-// Module is the tenancy host for cfg.
+// Module is the whole tenancy host for cfg: Core and Server.
 func Module(cfg config.Config) fx.Option {
-	return fx.Options(fx.Module("tenancy",
-		fx.Supply(cfg),
+	return fx.Options(Core(cfg), Server())
+}
+
+// Core is everything but HTTP: what the operator commands need.
+func Core(cfg config.Config) fx.Option {
+	return fx.Options(
+		fx.Module("tenancy",
+			fx.Supply(cfg),
+			fx.Provide(
+				NewLogger,
+				NewDatabaseURL,
+				NewDB,
+				NewMetrics,
+				NewRegistry,
+				NewMigrationSets,
+				NewProvisioner,
+				NewMigrator,
+				NewService,
+				NewTenants,
+				NewScope,
+			),
+		),
+		fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
+			// fx's own events are only interesting when something fails.
+			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
+		}),
+	)
+}
+
+// Server is the HTTP server: the admin API, the health endpoints and the
+// hosted modules' routes behind the tenant resolver.
+func Server() fx.Option {
+	return fx.Module("tenancy.http",
 		fx.Provide(
-			NewLogger,
-			NewDatabaseURL,
-			NewDB,
 			http.NewServeMux,
 			NewAPI,
 			NewListener,
 			NewHandler,
+			AsRoutes(NewTenantRoutes),
 		),
-		fx.Invoke(RunServer),
-	), fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
-		// fx's own events are only interesting when something fails.
-		return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
-	}))
+		fx.Invoke(MountTenantAPI, RunServer),
+	)
 }
-
-// NewHandler is the root handler: the mux, once the admin API is mounted on
-// it (taking the API orders its registration before serving).
-func NewHandler(mux *http.ServeMux, _ huma.API) Handler { return mux }

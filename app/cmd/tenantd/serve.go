@@ -20,7 +20,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, fmt.Errorf("configuration: %w", err))
 	}
 	var listener host.Listener
-	app := fx.New(host.Module(cfg), fx.Populate(&listener))
+	app := fx.New(host.Module(cfg), modulesFor(cfg), fx.Populate(&listener))
 	if err := app.Err(); err != nil {
 		return fail(stderr, dig.RootCause(err))
 	}
