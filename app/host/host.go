@@ -43,7 +43,11 @@ func Core(cfg config.Config) fx.Option {
 		),
 		fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
 			// fx's own events are only interesting when something fails.
-			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
+			fxLog := log.Named("fx")
+			if fxLog.Core().Enabled(zap.InfoLevel) {
+				fxLog = fxLog.WithOptions(zap.IncreaseLevel(zap.WarnLevel))
+			}
+			return &fxevent.ZapLogger{Logger: fxLog}
 		}),
 	)
 }

@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -72,6 +73,7 @@ func TestTheServiceStartsServesAndStopsOnAnExistingDatabase(t *testing.T) {
 	cfg.LogFormat = "json"
 	cfg.LogLevel = "error"
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.AdminTokens = []config.Token{{Scope: config.ScopeAdmin, Value: "host-test-admin-token"}}
 	var listener host.Listener
 	app := fxtest.New(t, host.Module(cfg), fx.Populate(&listener))
 	app.RequireStart()
@@ -92,6 +94,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	cfg.LogFormat = "json"
 	cfg.LogLevel = "error"
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.AdminTokens = []config.Token{{Scope: config.ScopeAdmin, Value: "host-test-admin-token"}}
 	started := make(chan struct{})
 	var listener host.Listener
 	app := fxtest.New(t, host.Module(cfg), fx.Populate(&listener),
@@ -126,6 +129,7 @@ func TestTheRegistryIsMigratedAtStartUp(t *testing.T) {
 	cfg.DatabaseURL = url
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.RegistrySchema = "registry_at_startup"
+	cfg.AdminTokens = []config.Token{{Scope: config.ScopeAdmin, Value: "host-test-admin-token"}}
 	cfg.LogLevel = "error"
 	cfg.LogFormat = "json"
 	app := fxtest.New(t, host.Module(cfg))
@@ -137,4 +141,12 @@ func TestTheRegistryIsMigratedAtStartUp(t *testing.T) {
 	var n int
 	require.NoError(t, db.DB.QueryRow("SELECT count(*) FROM registry_at_startup.schema_migrations").Scan(&n))
 	require.Positive(t, n)
+}
+
+func openURL(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url, postgres.PoolOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db.DB
 }

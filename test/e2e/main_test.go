@@ -48,4 +48,5 @@ func binary(t *testing.T) string {
 	return built
 }
 
+// dbURL is a fresh database for one test.
 func dbURL(t *testing.T) string { return pgtest.URL(t) }
