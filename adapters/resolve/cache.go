@@ -231,16 +231,26 @@ func (c *Cache) remove(e *entry) {
 
 // Invalidate drops everything cached about the tenant with that id: its
 // entry under every key (id and slug), and a negative entry for the id.
-// Lookups already in flight will not store their result.
+// Lookups already in flight will not store their result. A tenant the cache
+// does not know may be a new one whose slug is remembered as unknown, so
+// then every negative entry goes too.
 func (c *Cache) Invalidate(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	if e := c.byID[id]; e != nil {
+	e, known := c.byID[id]
+	if known {
 		c.remove(e)
 	}
 	if e := c.entries[id]; e != nil {
 		c.remove(e)
+	}
+	if !known {
+		for _, e := range c.entries {
+			if e.err != nil {
+				c.remove(e)
+			}
+		}
 	}
 }
 

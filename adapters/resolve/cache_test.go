@@ -229,3 +229,25 @@ func TestCacheIsBounded(t *testing.T) {
 		require.LessOrEqual(t, c.Len(), 10)
 	}
 }
+
+func TestCacheForgetsUnknownSlugsWhenATenantItDoesNotKnowChanges(t *testing.T) {
+	t.Parallel()
+	lookup, clock := fixtures(), newFakeClock()
+	c := resolve.NewCache(lookup, resolve.CacheOptions{Clock: clock})
+	ctx := context.Background()
+
+	_, err := c.Get(ctx, "later")
+	require.Equal(t, ports.KindNotFound, ports.KindOf(err))
+	_, err = c.Get(ctx, "acme")
+	require.NoError(t, err)
+
+	// Creating "later" announces its new id, which the cache has never seen.
+	lookup.put(tenant(freshID, "later", core.StatusProvisioned))
+	c.Invalidate(freshID)
+	got, err := c.Get(ctx, "later")
+	require.NoError(t, err, "the new tenant is found at once, not after the negative TTL")
+	require.Equal(t, "later", got.Slug)
+	_, err = c.Get(ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, 1, lookup.callsFor("acme"), "known tenants stay cached")
+}
