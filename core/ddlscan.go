@@ -126,7 +126,7 @@ func blockCommentEnd(sql string, start int) int {
 }
 
 // quotedEnd returns the index after the quoted text starting at start, where
-// a doubled quote stands for one. Backslash escapes of E'' strings are
+// a doubled quote stands for one. Backslash escapes of E'...' strings are
 // honoured, which is harmless for standard strings that end in a backslash
 // only in odd SQL.
 func quotedEnd(sql string, start int, q byte) int {

@@ -43,7 +43,7 @@ func notesSet() ports.MigrationSet {
 	)
 }
 
-func newBundle(t *testing.T) *bundle {
+func newBundle(t testing.TB) *bundle {
 	t.Helper()
 	db := pgtest.DB(t)
 	return &bundle{db: db, reg: postgres.NewRegistry(db, pgtest.RegistrySchema, nil)}
@@ -55,7 +55,7 @@ func setup(t *testing.T, opts schema.Options, sets ...ports.MigrationSet) (*sche
 	return b.provisioner(t, opts, sets...), b
 }
 
-func (b *bundle) provisioner(t *testing.T, opts schema.Options, sets ...ports.MigrationSet) *schema.Provisioner {
+func (b *bundle) provisioner(t testing.TB, opts schema.Options, sets ...ports.MigrationSet) *schema.Provisioner {
 	t.Helper()
 	s, err := schema.NewSets(sets...)
 	require.NoError(t, err)
