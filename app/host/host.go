@@ -12,7 +12,6 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
-	"go.uber.org/zap"
 
 	"github.com/tenancyhq/tenancy/config"
 )
@@ -41,14 +40,9 @@ func Core(cfg config.Config) fx.Option {
 				NewScope,
 			),
 		),
-		fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
-			// fx's own events are only interesting when something fails.
-			fxLog := log.Named("fx")
-			if fxLog.Core().Enabled(zap.InfoLevel) {
-				fxLog = fxLog.WithOptions(zap.IncreaseLevel(zap.WarnLevel))
-			}
-			return &fxevent.ZapLogger{Logger: fxLog}
-		}),
+		// Start-up errors reach the caller (tenantd prints each on one line);
+		// fx's own event log would repeat them with stack traces.
+		fx.WithLogger(func() fxevent.Logger { return fxevent.NopLogger }),
 	)
 }
 

@@ -36,6 +36,8 @@ func NewLogger(cfg config.Config) (*zap.Logger, error) {
 		zc.EncoderConfig.EncodeTime = zapcore.RFC3339NanoTimeEncoder
 	}
 	zc.Level = zap.NewAtomicLevelAt(level)
+	// Errors carry their context in fields; stack traces only bury it.
+	zc.DisableStacktrace = true
 	zc.DisableCaller = format == "console"
 	return zc.Build()
 }

@@ -147,20 +147,32 @@ func withLocalDB(t *testing.T, dataDir string, fn func(*pgx.Conn)) {
 
 func TestAStartUpFailurePrintsOneClearLine(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(binary(t), "serve")
-	cmd.Env = append(os.Environ(), "TENANCY_LOG_LEVEL=loud", "TENANCY_HTTP_ADDR=nope")
-	out, err := cmd.CombinedOutput()
-	require.Error(t, err)
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	require.Len(t, lines, 1, string(out))
-	require.Contains(t, lines[0], "TENANCY_LOG_LEVEL")
-	require.Contains(t, lines[0], "TENANCY_HTTP_ADDR")
+	failures := []struct {
+		name  string
+		env   []string
+		words []string
+	}{
+		{"bad configuration", []string{"TENANCY_LOG_LEVEL=loud", "TENANCY_HTTP_ADDR=nope"}, []string{"TENANCY_LOG_LEVEL", "TENANCY_HTTP_ADDR"}},
+		{"an unreachable database", []string{"DATABASE_URL=postgres://nobody@127.0.0.1:1/none?connect_timeout=2", "TENANCY_ADMIN_TOKENS=admin:" + adminToken}, []string{"connect to database"}},
+		{"no API token outside dev mode", []string{"DATABASE_URL=" + dbURL(t), "TENANCY_ADMIN_TOKENS="}, []string{"TENANCY_ADMIN_TOKENS"}},
+	}
+	for _, f := range failures {
+		cmd := exec.Command(binary(t), "serve")
+		cmd.Env = append(os.Environ(), append([]string{"TENANCY_HTTP_ADDR=127.0.0.1:0"}, f.env...)...)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, f.name)
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		require.Len(t, lines, 1, "%s: %s", f.name, out)
+		for _, w := range f.words {
+			require.Contains(t, lines[0], w, f.name)
+		}
+	}
 }
 
 func TestAnExistingDatabaseURLStartsNoLocalServer(t *testing.T) {
 	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "state")
-	cmd, _, _ := startTenantd(t, []string{"TENANCY_DATA_DIR=" + dataDir, "DATABASE_URL=" + dbURL(t)}, 15*time.Second)
+	cmd, _, _ := startTenantd(t, []string{"TENANCY_DATA_DIR=" + dataDir, "DATABASE_URL=" + dbURL(t), "TENANCY_ADMIN_TOKENS=admin:" + adminToken}, 15*time.Second)
 	_, err := os.Stat(dataDir)
 	require.ErrorIs(t, err, os.ErrNotExist, "no cluster was created")
 	stopWith(t, cmd, syscall.SIGTERM)
