@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"maps"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -21,9 +22,22 @@ type Info struct {
 const BearerScheme = "bearer"
 
 // NewAPI creates the huma API on mux, serving /openapi.json, /openapi.yaml
-// and /docs.
+// and /docs. Every error it writes is a Problem (see installErrors), and it
+// reads application/merge-patch+json bodies as JSON.
 func NewAPI(mux *http.ServeMux, info Info) huma.API {
+	installErrors()
 	cfg := huma.DefaultConfig(info.Title, info.Version)
+	// huma's DefaultFormats is shared by every API in the process: copy it.
+	cfg.Formats = maps.Clone(huma.DefaultFormats)
+	cfg.Formats[MergePatchContentType] = huma.DefaultJSONFormat
+	cfg.Transformers = append(cfg.Transformers, addRequestID)
+	cfg.Servers = []*huma.Server{{URL: "/", Description: "The tenantd instance serving this document."}}
+	cfg.Tags = []*huma.Tag{
+		{Name: "health", Description: "Liveness and readiness for load balancers and orchestrators; no token needed."},
+		{Name: TenantsTag, Description: "Create, list, read and update tenants."},
+		{Name: LifecycleTag, Description: "Move tenants through their lifecycle: provision, suspend, activate, delete, deprovision."},
+		{Name: AuditTag, Description: "The audit trail of every change to a tenant."},
+	}
 	cfg.Info.Description = "Tenancy: PostgreSQL schema-per-tenant multi-tenancy. " +
 		"The admin API creates, lists, updates, provisions, suspends, activates, deletes and deprovisions tenants."
 	cfg.OpenAPIPath = "/openapi"

@@ -2,19 +2,26 @@ package host
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/uptrace/bun"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
 	"github.com/tenancyhq/tenancy/adapters/httpapi"
 	"github.com/tenancyhq/tenancy/config"
+	"github.com/tenancyhq/tenancy/ports"
 )
 
 // Routes adds operations to the admin API. Provide one with AsRoutes.
@@ -103,4 +110,65 @@ func RunServer(lc fx.Lifecycle, l Listener, handler Handler, cfg config.Config, 
 
 // SpecRoutes are the admin API's routes with no services behind them: enough
 // to describe the API, as `tenantd openapi` does without starting anything.
-func SpecRoutes() []Routes { return nil }
+func SpecRoutes() []Routes { return []Routes{httpapi.NewTenantRoutes(nil)} }
+
+// NewTenantRoutes are the admin API's tenant operations over the Tenants port.
+func NewTenantRoutes(svc ports.Tenants) *httpapi.TenantRoutes { return httpapi.NewTenantRoutes(svc) }
+
+// HandlerParams is what the root handler is built from.
+type HandlerParams struct {
+	fx.In
+	Mux     *http.ServeMux
+	API     huma.API // taking it orders the API's registration before serving
+	Config  config.Config
+	Log     *zap.Logger
+	Metrics *prometheus.Registry `optional:"true"`
+}
+
+// NewHandler is the root handler chain: request id, access log and metrics
+// around everything; the bearer token check around /api/; then the mux. It
+// also serves /metrics from the process's registry.
+func NewHandler(p HandlerParams) (Handler, error) {
+	creds, err := Credentials(p.Config, os.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := httpapi.NewAuthenticator(creds)
+	if err != nil {
+		return nil, fmt.Errorf("TENANCY_ADMIN_TOKENS: %w", err)
+	}
+	registry := p.Metrics
+	if registry == nil {
+		registry = prometheus.NewRegistry()
+	}
+	metrics, err := httpapi.NewMetrics(registry)
+	if err != nil {
+		return nil, fmt.Errorf("http metrics: %w", err)
+	}
+	p.Mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	return httpapi.Instrument(p.Mux, p.Log.Named("http"), metrics, auth.Protect), nil
+}
+
+// Credentials are the API tokens of cfg. With none configured the service
+// refuses to start, except in dev mode, where one admin token is generated
+// and printed once on out, because a local run must be usable at once and
+// there is nothing to protect yet.
+func Credentials(cfg config.Config, out io.Writer) ([]httpapi.Credential, error) {
+	if len(cfg.AdminTokens) == 0 {
+		if !cfg.DevMode() {
+			return nil, errors.New("TENANCY_ADMIN_TOKENS: no API token is configured; set at least one, e.g. TENANCY_ADMIN_TOKENS=admin:<a random token of 16+ characters>")
+		}
+		var b [24]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("generate a dev-mode admin token: %w", err)
+		}
+		token := hex.EncodeToString(b[:])
+		fmt.Fprintf(out, "admin token (dev mode, generated): %s\n", token)
+		return []httpapi.Credential{{Name: "token:admin#dev", Scope: httpapi.ScopeAdmin, Token: token}}, nil
+	}
+	creds := make([]httpapi.Credential, len(cfg.AdminTokens))
+	for i, t := range cfg.AdminTokens {
+		creds[i] = httpapi.Credential{Name: fmt.Sprintf("token:%s#%d", t.Scope, i+1), Scope: t.Scope, Token: t.Value}
+	}
+	return creds, nil
+}

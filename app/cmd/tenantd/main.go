@@ -3,6 +3,7 @@
 //
 //	tenantd [serve]      run the service (the default)
 //	tenantd openapi      print the OpenAPI document
+//	tenantd tenants …    manage tenants on the database directly
 //	tenantd help         list the commands
 package main
 
@@ -33,7 +34,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the service (the default)", serve},
+		{"migrate", "apply registry migrations, then pending tenant migrations to every tenant (`migrate status` lists who is behind)", migrate},
 		{"openapi", "print the OpenAPI document (JSON; --yaml for YAML) without starting anything", printOpenAPI},
+		{"tenants", "manage tenants on the database directly: create, list, get, update, provision, suspend, activate, delete, deprovision, events", tenantsMain},
 	}
 }
 
