@@ -118,11 +118,11 @@ func statusOf(kind ports.Kind) int {
 	}
 }
 
-// toProblem turns an error of the application into the problem a client
+// ToProblem turns an error of the application into the problem a client
 // sees. Validation errors list every bad field by its location in the
 // request; an unclassified error is logged in full with the request id and
 // answered with a generic detail.
-func toProblem(ctx context.Context, err error) error {
+func ToProblem(ctx context.Context, err error) error {
 	kind := ports.KindOf(err)
 	status := statusOf(kind)
 	p := &Problem{ErrorModel: huma.ErrorModel{Status: status, Title: http.StatusText(status)}, RequestID: RequestID(ctx)}

@@ -162,7 +162,7 @@ func (rt *TenantRoutes) create(ctx context.Context, in *CreateTenantInput) (*Cre
 	}
 	t, err := rt.svc.Create(ctx, ports.CreateParams{Slug: in.Body.Slug, Name: in.Body.Name, Settings: core.Settings(in.Body.Settings), Actor: actor(ctx)})
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return &CreatedOutput{Location: "/api/tenants/" + t.Slug, ETag: etag(t.Version), Body: ToTenant(t)}, nil
 }
@@ -186,7 +186,7 @@ func (rt *TenantRoutes) list(ctx context.Context, in *ListTenantsInput) (*Tenant
 	}
 	page, err := rt.svc.List(ctx, ports.ListParams{Status: core.Status(in.Status), Query: in.Q, Limit: in.Limit, Cursor: in.Cursor})
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return &TenantPageOutput{Body: ToTenantPage(page)}, nil
 }
@@ -197,7 +197,7 @@ func (rt *TenantRoutes) get(ctx context.Context, in *TenantRef) (*TenantOutput, 
 	}
 	t, err := rt.svc.Get(ctx, in.Slug)
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return tenantOutput(t), nil
 }
@@ -221,17 +221,17 @@ func (rt *TenantRoutes) update(ctx context.Context, in *UpdateTenantInput) (*Ten
 	}
 	version, err := parseIfMatch(in.IfMatch)
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	var patch []byte
 	if in.Body.Settings != nil {
 		if patch, err = json.Marshal(in.Body.Settings); err != nil {
-			return nil, toProblem(ctx, ports.Wrap(ports.KindInvalid, err, "settings must be a JSON object"))
+			return nil, ToProblem(ctx, ports.Wrap(ports.KindInvalid, err, "settings must be a JSON object"))
 		}
 	}
 	t, err := rt.svc.Update(ctx, ports.UpdateTenantParams{Ref: in.Slug, ExpectedVersion: version, Name: in.Body.Name, SettingsPatch: patch, Actor: actor(ctx)})
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return tenantOutput(t), nil
 }
@@ -258,7 +258,7 @@ func parseIfMatch(h string) (int64, error) {
 // describe the API only.
 func (rt *TenantRoutes) ready(ctx context.Context) error {
 	if rt.svc == nil {
-		return toProblem(ctx, ports.Errorf(ports.KindUnavailable, "the tenant service is not configured in this process"))
+		return ToProblem(ctx, ports.Errorf(ports.KindUnavailable, "the tenant service is not configured in this process"))
 	}
 	return nil
 }

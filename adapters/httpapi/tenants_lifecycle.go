@@ -19,7 +19,7 @@ func (rt *TenantRoutes) provision(ctx context.Context, in *TenantRef) (*Provisio
 	}
 	res, err := rt.svc.Provision(ctx, in.Slug, actor(ctx))
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return &ProvisionOutput{Body: ToProvisionResult(res)}, nil
 }
@@ -50,7 +50,7 @@ func (rt *TenantRoutes) transition(ctx context.Context, ref string, action core.
 	}
 	t, err := fn(ctx, ref, actor(ctx))
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return tenantOutput(t), nil
 }
@@ -73,19 +73,19 @@ func (rt *TenantRoutes) deprovision(ctx context.Context, in *DeprovisionInput) (
 	}
 	t, err := rt.svc.Get(ctx, in.Slug)
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	if in.Confirm != t.Slug {
 		what := "is missing"
 		if in.Confirm != "" {
 			what = fmt.Sprintf("is %q", in.Confirm)
 		}
-		return nil, toProblem(ctx, &ports.Error{Kind: ports.KindInvalid, Field: "confirm",
+		return nil, ToProblem(ctx, &ports.Error{Kind: ports.KindInvalid, Field: "confirm",
 			Message: fmt.Sprintf("deprovisioning drops all of the tenant's data; to confirm, repeat its slug: ?confirm=%s (confirm %s)", t.Slug, what)})
 	}
 	res, err := rt.svc.Deprovision(ctx, t.ID, actor(ctx))
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return &DeprovisionOutput{Body: ToDeprovisionResult(res)}, nil
 }
@@ -108,7 +108,7 @@ func (rt *TenantRoutes) events(ctx context.Context, in *ListEventsInput) (*Event
 	}
 	page, err := rt.svc.Events(ctx, in.Slug, ports.EventListParams{Limit: in.Limit, Cursor: in.Cursor})
 	if err != nil {
-		return nil, toProblem(ctx, err)
+		return nil, ToProblem(ctx, err)
 	}
 	return &EventPageOutput{Body: ToEventPage(page)}, nil
 }

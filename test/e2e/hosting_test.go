@@ -108,6 +108,16 @@ func TestHostedModuleServesEachTenantOnlyItsOwnData(t *testing.T) {
 	require.Contains(t, body, "globex plan", "ids are per tenant: note 1 of globex is globex's")
 	require.NotContains(t, body, "secret A")
 
+	code, body = a.do(http.MethodPost, "/notes", "acme.app.example.com", "", `{"title":""}`)
+	require.Equal(t, http.StatusUnprocessableEntity, code, "an empty title is refused: %s", body)
+	require.Contains(t, body, "title")
+	code, body = a.do(http.MethodDelete, "/notes/1", "acme.app.example.com", "", "")
+	require.Equal(t, http.StatusNoContent, code, body)
+	code, body = a.do(http.MethodGet, "/notes/1", "acme.app.example.com", "", "")
+	require.Equal(t, http.StatusNotFound, code, "a deleted note is gone: %s", body)
+	code, _ = a.do(http.MethodGet, "/notes/1", "globex.app.example.com", "", "")
+	require.Equal(t, http.StatusOK, code, "deleting acme's note 1 left globex's note 1 alone")
+
 	a.createTenant("fresh", false)
 	a.createTenant("paused", true)
 	a.admin(http.MethodPost, "/api/tenants/paused/suspend", "", http.StatusOK)

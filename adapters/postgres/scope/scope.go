@@ -70,11 +70,11 @@ func New(db *bun.DB, lookup Lookup, opts Options) *Scope {
 }
 
 // RunCurrent runs fn in the schema of the tenant carried by ctx. Without one
-// it returns KindInvalid.
+// it returns ports.ErrNoTenant (KindInvalid).
 func (s *Scope) RunCurrent(ctx context.Context, fn ports.ScopedFunc) error {
 	t, ok := ports.TenantFrom(ctx)
 	if !ok {
-		return ports.Errorf(ports.KindInvalid, "no tenant in this context; resolve the tenant first")
+		return ports.ErrNoTenant
 	}
 	return s.Run(ctx, t, fn)
 }

@@ -1,22 +1,23 @@
 package notes
 
 import (
+	"context"
+	"errors"
+
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/tenancyhq/tenancy/adapters/httpapi"
 	"github.com/tenancyhq/tenancy/ports"
 )
 
-// problem turns a use-case error into the API's problem response.
-// TODO(lead): replace with the shared mapping of adapters/httpapi.
-func problem(err error) error {
+// problem turns a use-case error into the API's problem response. Notes are
+// per tenant, so a request that names no tenant is a client error (400).
+func problem(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	switch ports.KindOf(err) {
-	case ports.KindNotFound:
-		return huma.Error404NotFound(ports.PublicMessage(err))
-	case ports.KindInvalid:
-		return huma.Error400BadRequest(ports.PublicMessage(err))
+	if errors.Is(err, ports.ErrNoTenant) {
+		return huma.Error400BadRequest("this route needs a tenant: name it by subdomain, header or path, as TENANCY_RESOLVE configures")
 	}
-	return huma.Error500InternalServerError(ports.PublicMessage(err))
+	return httpapi.ToProblem(ctx, err)
 }

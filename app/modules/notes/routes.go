@@ -79,7 +79,7 @@ func (r *Routes) create(ctx context.Context, in *createInput) (*noteOutput, erro
 			"INSERT INTO notes (title, body) VALUES ($1, $2) RETURNING id, title, body, created_at",
 			in.Body.Title, in.Body.Body), &out.Body)
 	})
-	return out, problem(err)
+	return out, problem(ctx, err)
 }
 
 func (r *Routes) list(ctx context.Context, _ *struct{}) (*listOutput, error) {
@@ -101,7 +101,7 @@ func (r *Routes) list(ctx context.Context, _ *struct{}) (*listOutput, error) {
 		}
 		return rows.Err()
 	})
-	return out, problem(err)
+	return out, problem(ctx, err)
 }
 
 func (r *Routes) get(ctx context.Context, in *idInput) (*noteOutput, error) {
@@ -113,7 +113,7 @@ func (r *Routes) get(ctx context.Context, in *idInput) (*noteOutput, error) {
 		}
 		return err
 	})
-	return out, problem(err)
+	return out, problem(ctx, err)
 }
 
 func (r *Routes) delete(ctx context.Context, in *idInput) (*struct{}, error) {
@@ -127,7 +127,7 @@ func (r *Routes) delete(ctx context.Context, in *idInput) (*struct{}, error) {
 		}
 		return nil
 	})
-	return nil, problem(err)
+	return nil, problem(ctx, err)
 }
 
 func scanNote(row *sql.Row, n *Note) error {
