@@ -205,9 +205,14 @@ func (c *Cache) store(ref string, gen uint64, t core.Tenant, err error) {
 // keeps hits free of write locks); after a bounded scan, anything goes.
 func (c *Cache) evict(now time.Time, n int) {
 	scanned := 0
-	for _, e := range c.entries {
+	for k, e := range c.entries {
 		if len(c.entries)+n <= c.max {
 			return
+		}
+		// An entry sits under several keys; judge it once, by its first,
+		// or the second key would evict what the first just spared.
+		if k != e.keys[0] {
+			continue
 		}
 		scanned++
 		if !now.Before(e.expires) || !e.used.Load() || scanned > 256 {

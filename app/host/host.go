@@ -38,6 +38,8 @@ func Core(cfg config.Config) fx.Option {
 				NewService,
 				NewTenants,
 				NewScope,
+				NewResolutionCache,
+				fx.Annotate(NewInvalidationHook, fx.ResultTags(groupHooks)),
 			),
 		),
 		// Start-up errors reach the caller (tenantd prints each on one line);

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/tenancyhq/tenancy/adapters/resolve"
 	"github.com/tenancyhq/tenancy/app/host"
 	"github.com/tenancyhq/tenancy/config"
 	"github.com/tenancyhq/tenancy/core"
@@ -100,4 +101,29 @@ func TestAFailingProvisionedHookLeavesTheTenantUnprovisionedWithNoSchema(t *test
 	require.NoError(t, other.QueryRowContext(ctx, "SELECT count(*) FROM tenancy.tenant_migrations").Scan(&ledger))
 	require.Zero(t, schemas, "no schema is left behind")
 	require.Zero(t, ledger, "no ledger row is left behind")
+}
+
+func TestALifecycleChangeDropsTheTenantFromThisInstancesCacheAtOnce(t *testing.T) {
+	t.Parallel()
+	var svc ports.Tenants
+	var cache *resolve.Cache
+	// Core alone runs no NOTIFY listener: only the hook can invalidate.
+	app := fxtest.New(t, host.Core(coreConfig(t)), fx.Populate(&svc, &cache))
+	app.RequireStart()
+	defer app.RequireStop()
+	ctx := context.Background()
+
+	_, err := svc.Create(ctx, ports.CreateParams{Slug: "acme", Name: "Acme"})
+	require.NoError(t, err)
+	_, err = svc.Provision(ctx, "acme", "test")
+	require.NoError(t, err)
+	cached, err := cache.Get(ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, core.StatusProvisioned, cached.Status)
+
+	_, err = svc.Suspend(ctx, "acme", "test")
+	require.NoError(t, err)
+	cached, err = cache.Get(ctx, "acme")
+	require.NoError(t, err)
+	require.Equal(t, core.StatusSuspended, cached.Status, "the suspension is seen at once, not after the TTL")
 }

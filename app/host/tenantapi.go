@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -12,7 +11,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tenancyhq/tenancy/adapters/resolve"
-	"github.com/tenancyhq/tenancy/app/tenants"
 	"github.com/tenancyhq/tenancy/config"
 )
 
@@ -24,7 +22,7 @@ type TenantAPIParams struct {
 	Parts     ModuleParts
 	Config    config.Config
 	URL       DatabaseURL
-	Service   *tenants.Service
+	Cache     *resolve.Cache
 	Log       *zap.Logger
 }
 
@@ -40,19 +38,15 @@ func MountTenantAPI(p TenantAPIParams) error {
 	if err != nil {
 		return fmt.Errorf("TENANCY_RESOLVE: %w", err)
 	}
-	clock := resolve.NewCoarseClock(5 * time.Millisecond)
-	cache := resolve.NewCache(p.Service, resolve.CacheOptions{Clock: clock})
-	resolver, err := resolve.NewResolver(cache, strategies...)
+	resolver, err := resolve.NewResolver(p.Cache, strategies...)
 	if err != nil {
-		clock.Stop()
 		return err
 	}
-	listener := resolve.NewListener(string(p.URL), cache, p.Log.Named("resolve"))
+	listener := resolve.NewListener(string(p.URL), p.Cache, p.Log.Named("resolve"))
 	p.Lifecycle.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error { return listener.Start(ctx) },
 		OnStop: func(context.Context) error {
 			listener.Stop()
-			clock.Stop()
 			return nil
 		},
 	})

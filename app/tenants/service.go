@@ -187,16 +187,31 @@ func (s *Service) Events(ctx context.Context, ref string, params ports.EventList
 // and hyphens are valid slug characters), so an id that names no tenant is
 // tried as a slug before the ref is reported unknown.
 func (s *Service) resolve(ctx context.Context, ref string) (core.Tenant, error) {
+	return lookupRef(ctx, s.registry, ref)
+}
+
+// Lookup finds tenants by reference (id or slug) straight in the registry:
+// what a cache in front of the registry reads through, without the service's
+// hooks and observation.
+func Lookup(registry ports.Registry) ports.TenantLookup {
+	return ports.TenantLookupFunc(func(ctx context.Context, ref string) (core.Tenant, error) {
+		return lookupRef(ctx, registry, ref)
+	})
+}
+
+// lookupRef reads a tenant by id when ref is a UUID, else (or when no tenant
+// has that id but it is also a valid slug) by slug.
+func lookupRef(ctx context.Context, registry ports.Registry, ref string) (core.Tenant, error) {
 	if ref == "" {
 		return core.Tenant{}, &ports.Error{Kind: ports.KindInvalid, Field: "ref", Message: "a tenant id or slug is required"}
 	}
 	if uuid.Validate(ref) == nil {
-		tenant, err := s.registry.Get(ctx, ref)
+		tenant, err := registry.Get(ctx, ref)
 		if !ports.Is(err, ports.KindNotFound) || core.ValidateSlug(ref) != nil {
 			return tenant, err
 		}
 	}
-	tenant, err := s.registry.GetBySlug(ctx, ref)
+	tenant, err := registry.GetBySlug(ctx, ref)
 	if ports.Is(err, ports.KindNotFound) {
 		return core.Tenant{}, &ports.Error{Kind: ports.KindNotFound, Message: fmt.Sprintf("no tenant with id or slug %q", ref), Err: err}
 	}
