@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,24 +27,34 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startTenantd runs the built binary and waits until /healthz answers.
-func startTenantd(t *testing.T, env []string, timeout time.Duration) (*exec.Cmd, string, *strings.Builder) {
+// syncBuffer is an output buffer that a process writes while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startTenantd runs the built binary and waits until it has said where it
+// serves and /healthz answers.
+func startTenantd(t *testing.T, env []string, timeout time.Duration) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binary(t), "serve")
 	cmd.Env = append(append(os.Environ(), "TENANCY_HTTP_ADDR="+addr, "TENANCY_LOG_FORMAT=json"), env...)
-	out := &strings.Builder{}
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	cmd.Stdout = out
+	out, logs := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, logs
 	require.NoError(t, cmd.Start())
-	logs := &strings.Builder{}
-	go func() {
-		s := bufio.NewScanner(stderr)
-		for s.Scan() {
-			logs.WriteString(s.Text() + "\n")
-		}
-	}()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
@@ -53,17 +63,19 @@ func startTenantd(t *testing.T, env []string, timeout time.Duration) (*exec.Cmd,
 	})
 	deadline := time.Now().Add(timeout)
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd, addr, out
+		if strings.Contains(out.String(), "is serving") {
+			resp, err := http.Get("http://" + addr + "/healthz")
+			if err == nil {
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return cmd, addr, out
+				}
 			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("tenantd did not serve /healthz within %s; logs:\n%s", timeout, logs.String())
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
