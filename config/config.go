@@ -76,7 +76,7 @@ var (
 var (
 	logLevels  = []string{"debug", "info", "warn", "error"}
 	logFormats = []string{"auto", "console", "json"}
-	strategies = []string{"subdomain", "header", "path", "claim"}
+	strategies = []string{"subdomain", "header", "path"}
 	modules    = []string{"notes"}
 )
 
@@ -141,6 +141,9 @@ func (c Config) Validate() error {
 		if !contains(strategies, s) {
 			bad("TENANCY_RESOLVE", "unknown strategy %q; use a comma-separated list of %s", s, strings.Join(strategies, ", "))
 		}
+	}
+	if len(c.Modules) > 0 && contains(c.Resolve, "subdomain") && len(c.BaseDomains) == 0 {
+		bad("TENANCY_BASE_DOMAINS", "subdomain resolution (TENANCY_RESOLVE) needs at least one base domain, e.g. app.example.com; or leave subdomain out of TENANCY_RESOLVE")
 	}
 	for _, d := range c.BaseDomains {
 		if !hostnameRe.MatchString(d) {

@@ -77,7 +77,8 @@ func TestEveryBadValueIsReportedByName(t *testing.T) {
 		{"a shutdown timeout that is no duration", "TENANCY_SHUTDOWN_TIMEOUT", "soon", "not a duration"},
 		{"a negative shutdown timeout", "TENANCY_SHUTDOWN_TIMEOUT", "-1s", "between 1ms and 10m"},
 		{"an unknown module", "TENANCY_MODULES", "billing", "known modules: notes"},
-		{"an unknown resolution strategy", "TENANCY_RESOLVE", "cookie", "subdomain, header, path, claim"},
+		{"an unknown resolution strategy", "TENANCY_RESOLVE", "cookie", "subdomain, header, path"},
+		{"a claim strategy, which only host applications can supply in code", "TENANCY_RESOLVE", "claim", "subdomain, header, path"},
 		{"a base domain with a scheme", "TENANCY_BASE_DOMAINS", "https://app.example.com", "TENANCY_BASE_DOMAINS"},
 		{"no shared schema", "TENANCY_SHARED_SCHEMAS", " , ", "TENANCY_SHARED_SCHEMAS"},
 	}
@@ -97,6 +98,13 @@ func TestSeveralBadValuesAreReportedTogether(t *testing.T) {
 	})})
 	require.Error(t, err)
 	require.Equal(t, 2, strings.Count(err.Error(), "TENANCY_LOG_"))
+}
+
+func TestSubdomainResolutionOfHostedModulesNeedsABaseDomain(t *testing.T) {
+	_, _, err := config.Load(config.Source{Lookup: envOf(map[string]string{"TENANCY_MODULES": "notes"})})
+	require.ErrorContains(t, err, "TENANCY_BASE_DOMAINS")
+	_, _, err = config.Load(config.Source{Lookup: envOf(map[string]string{"TENANCY_MODULES": "notes", "TENANCY_RESOLVE": "header"})})
+	require.NoError(t, err, "header resolution needs no base domain")
 }
 
 func TestAnUnknownFlagIsAnError(t *testing.T) {

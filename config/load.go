@@ -41,7 +41,7 @@ func settings() []setting {
 		{"TENANCY_SHARED_SCHEMAS", "shared-schemas", "comma-separated shared schemas after the tenant's on the search path", list(func(c *Config) *[]string { return &c.SharedSchemas })},
 		{"TENANCY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "how long shutdown waits for in-flight requests, e.g. 15s", setShutdown},
 		{"TENANCY_MODULES", "modules", "comma-separated hosted modules to enable (notes)", list(func(c *Config) *[]string { return &c.Modules })},
-		{"TENANCY_RESOLVE", "resolve", "ordered tenant resolution strategies: subdomain, header, path, claim", list(func(c *Config) *[]string { return &c.Resolve })},
+		{"TENANCY_RESOLVE", "resolve", "ordered tenant resolution strategies: subdomain, header, path", list(func(c *Config) *[]string { return &c.Resolve })},
 		{"TENANCY_BASE_DOMAINS", "base-domains", "comma-separated base domains for subdomain resolution", list(func(c *Config) *[]string { return &c.BaseDomains })},
 	}
 }

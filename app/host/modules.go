@@ -1,10 +1,13 @@
 package host
 
 import (
+	"context"
 	"io/fs"
 
 	"github.com/danielgtaylor/huma/v2"
 	"go.uber.org/fx"
+
+	"github.com/tenancyhq/tenancy/adapters/httpapi"
 
 	"github.com/tenancyhq/tenancy/ports"
 )
@@ -50,3 +53,7 @@ type ModuleParts struct {
 	Hooks        []ports.TenantHook   `group:"tenancy.hooks"`
 	TenantRoutes []TenantRoutes       `group:"tenancy.tenant_routes"`
 }
+
+// Problem turns an error of a hosted module's handler into the API's RFC 9457
+// problem response, with the same kind-to-status mapping as the admin API.
+func Problem(ctx context.Context, err error) error { return httpapi.ToProblem(ctx, err) }

@@ -64,7 +64,7 @@ func Main(m *testing.M, cleanups ...func()) {
 		shared.close()
 	}
 	if code == 0 {
-		if err := goleak.Find(goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener")); err != nil {
+		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
 			code = 1
 		}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/tenancyhq/tenancy/adapters/httpapi"
+	"github.com/tenancyhq/tenancy/app/host"
 	"github.com/tenancyhq/tenancy/ports"
 )
 
@@ -19,5 +19,5 @@ func problem(ctx context.Context, err error) error {
 	if errors.Is(err, ports.ErrNoTenant) {
 		return huma.Error400BadRequest("this route needs a tenant: name it by subdomain, header or path, as TENANCY_RESOLVE configures")
 	}
-	return httpapi.ToProblem(ctx, err)
+	return host.Problem(ctx, err)
 }
