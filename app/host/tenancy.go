@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.uber.org/zap"
 
+	"github.com/tenancyhq/tenancy/adapters/httpapi"
 	"github.com/tenancyhq/tenancy/adapters/postgres"
 	"github.com/tenancyhq/tenancy/adapters/postgres/schema"
 	"github.com/tenancyhq/tenancy/adapters/postgres/scope"
@@ -83,7 +84,13 @@ func NewService(reg *postgres.Registry, prov *schema.Provisioner, parts ModulePa
 // NewTenants is the inbound port the API and the CLI call: the service
 // behind the observability interceptor.
 func NewTenants(svc *tenants.Service, reg *postgres.Registry, log *zap.Logger, metrics *prometheus.Registry) (ports.Tenants, error) {
-	return tenants.NewObserved(svc, log, metrics, tenants.WithTenantGauge(reg, 0))
+	return tenants.NewObserved(svc, log, metrics, tenants.WithTenantGauge(reg, 0),
+		tenants.WithContextFields(func(ctx context.Context) []zap.Field {
+			if id := httpapi.RequestID(ctx); id != "" {
+				return []zap.Field{zap.String("request_id", id)}
+			}
+			return nil
+		}))
 }
 
 // NewScope runs hosted modules' code in a tenant's schema.

@@ -23,6 +23,7 @@ type Observed struct {
 	logger  *zap.Logger
 	metrics *metrics
 	report  func(ctx context.Context, op string, err error)
+	fields  func(ctx context.Context) []zap.Field
 }
 
 var _ ports.Tenants = (*Observed)(nil)
@@ -34,6 +35,7 @@ type observeConfig struct {
 	report       func(ctx context.Context, op string, err error)
 	counter      StatusCounter
 	countTimeout time.Duration
+	fields       func(ctx context.Context) []zap.Field
 }
 
 // StatusCounter counts tenants by status; ports.Registry is one.
@@ -55,6 +57,13 @@ func WithTenantGauge(counter StatusCounter, timeout time.Duration) ObserveOption
 	return func(c *observeConfig) { c.counter, c.countTimeout = counter, timeout }
 }
 
+// WithContextFields adds fields drawn from the call's context to every log
+// line, such as the id of the HTTP request that made the call, so a use
+// case's line joins its request's access line.
+func WithContextFields(fields func(ctx context.Context) []zap.Field) ObserveOption {
+	return func(c *observeConfig) { c.fields = fields }
+}
+
 // NewObserved wraps next. Its metrics are registered with registerer (nil:
 // not registered); metrics another Observed registered there already are
 // shared. A nil logger discards the log lines.
@@ -70,7 +79,7 @@ func NewObserved(next ports.Tenants, logger *zap.Logger, registerer prometheus.R
 	if err != nil {
 		return nil, err
 	}
-	return &Observed{next: next, logger: logger, metrics: m, report: cfg.report}, nil
+	return &Observed{next: next, logger: logger, metrics: m, report: cfg.report, fields: cfg.fields}, nil
 }
 
 // observe runs one use case and records it: one log line, the operation
@@ -100,6 +109,9 @@ func observe[T any](ctx context.Context, o *Observed, op, tenant string, fn func
 	}
 	if tenant != "" {
 		fields = append(fields, zap.String("tenant", tenant))
+	}
+	if o.fields != nil {
+		fields = append(fields, o.fields(ctx)...)
 	}
 	if err != nil {
 		fields = append(fields, zap.String("error_kind", kind))

@@ -176,3 +176,23 @@ func TestTwoObservedServicesShareTheirMetrics(t *testing.T) {
 tenancy_operations_total{operation="get",outcome="error"} 2
 `), "tenancy_operations_total"))
 }
+
+type requestKey struct{}
+
+func TestObservedAddsFieldsFromTheCallsContext(t *testing.T) {
+	t.Parallel()
+	logCore, logs := observer.New(zapcore.DebugLevel)
+	o, err := tenants.NewObserved(failing{}, zap.New(logCore), nil, tenants.WithContextFields(func(ctx context.Context) []zap.Field {
+		if id, ok := ctx.Value(requestKey{}).(string); ok {
+			return []zap.Field{zap.String("request_id", id)}
+		}
+		return nil
+	}))
+	require.NoError(t, err)
+	_, _ = o.Get(context.WithValue(context.Background(), requestKey{}, "req-42"), "acme")
+	_, _ = o.Get(context.Background(), "acme")
+	entries := logs.All()
+	require.Len(t, entries, 2)
+	require.Equal(t, "req-42", entries[0].ContextMap()["request_id"])
+	require.NotContains(t, entries[1].ContextMap(), "request_id")
+}
