@@ -30,6 +30,9 @@ func NewAPI(mux *http.ServeMux, info Info) huma.API {
 	// huma's DefaultFormats is shared by every API in the process: copy it.
 	cfg.Formats = maps.Clone(huma.DefaultFormats)
 	cfg.Formats[MergePatchContentType] = huma.DefaultJSONFormat
+	// No $schema links in bodies: clients of an admin API want the data, and
+	// the links would name a host the server cannot know behind a proxy.
+	cfg.CreateHooks = nil
 	cfg.Transformers = append(cfg.Transformers, addRequestID)
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "The tenantd instance serving this document."}}
 	cfg.Tags = []*huma.Tag{

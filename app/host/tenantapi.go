@@ -57,6 +57,7 @@ func MountTenantAPI(p TenantAPIParams) error {
 	cfg.OpenAPIPath = "/tenant-api/openapi"
 	cfg.DocsPath = "/tenant-api/docs"
 	cfg.SchemasPath = "/tenant-api/schemas"
+	cfg.CreateHooks = nil // no $schema links in bodies, as in the admin API
 	api := humago.New(tenantMux, cfg)
 	for _, r := range p.Parts.TenantRoutes {
 		r.RegisterTenant(api)

@@ -116,11 +116,6 @@ func (e ListTenantsParamsStatus) Valid() bool {
 
 // CreateTenantInputBody defines model for CreateTenantInputBody.
 type CreateTenantInputBody struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/CreateTenantInputBody.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Name The display name, 1–255 characters.
 	//
 	// Examples: Acme Corporation
@@ -139,11 +134,6 @@ type CreateTenantInputBody struct {
 
 // DeprovisionResult defines model for DeprovisionResult.
 type DeprovisionResult struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/DeprovisionResult.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// BackupPath Where a dump of the schema was written before it was dropped, when backups are configured.
 	//
 	// Examples: /var/backups/tenancy/tenant_acme_corp.sql
@@ -222,11 +212,6 @@ type EventAction string
 
 // EventPage defines model for EventPage.
 type EventPage struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/EventPage.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Items The events of this page, newest first.
 	Items []Event `json:"items"`
 
@@ -238,11 +223,6 @@ type EventPage struct {
 
 // HealthOutputBody defines model for HealthOutputBody.
 type HealthOutputBody struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/HealthOutputBody.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Status Always ok when the endpoint answers 200.
 	//
 	// Examples: ok
@@ -256,11 +236,6 @@ type HealthOutputBodyStatus string
 
 // Problem defines model for Problem.
 type Problem struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/Problem.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Detail A human-readable explanation specific to this occurrence of the problem.
 	//
 	// Examples: Property foo is required but is missing.
@@ -297,11 +272,6 @@ type Problem struct {
 
 // ProvisionResult defines model for ProvisionResult.
 type ProvisionResult struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/ProvisionResult.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// AlreadyProvisioned True when the tenant was provisioned before this call, which then changed nothing.
 	//
 	// Examples: false
@@ -330,11 +300,6 @@ type ProvisionResult struct {
 
 // Tenant defines model for Tenant.
 type Tenant struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/Tenant.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// CreatedAt When the tenant was created (RFC 3339, UTC).
 	//
 	// Examples: 2025-01-15T09:30:00Z
@@ -403,11 +368,6 @@ type TenantStatus string
 
 // TenantPage defines model for TenantPage.
 type TenantPage struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/TenantPage.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Items The tenants of this page, oldest first.
 	Items []Tenant `json:"items"`
 
@@ -419,11 +379,6 @@ type TenantPage struct {
 
 // UpdateTenantBody defines model for UpdateTenantBody.
 type UpdateTenantBody struct {
-	// Schema A URL to the JSON Schema for this object.
-	//
-	// Examples: https://example.com/schemas/UpdateTenantBody.json
-	Schema *string `json:"$schema,omitempty"`
-
 	// Name A new display name, 1–255 characters.
 	//
 	// Examples: Acme Corp.
