@@ -125,8 +125,8 @@ func (c Config) Validate() error {
 		bad("TENANCY_SHARED_SCHEMAS", "must name at least one schema (default public)")
 	}
 	for _, s := range c.SharedSchemas {
-		if !identifierRe.MatchString(s) || strings.HasPrefix(s, "tenant_") {
-			bad("TENANCY_SHARED_SCHEMAS", "%q is not a lowercase schema identifier outside tenant_*", s)
+		if !identifierRe.MatchString(s) || strings.HasPrefix(s, "tenant_") || strings.HasPrefix(s, "pg_") {
+			bad("TENANCY_SHARED_SCHEMAS", "%q is not a lowercase schema identifier outside tenant_* and pg_*", s)
 		}
 	}
 	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > 10*time.Minute {

@@ -81,6 +81,7 @@ func TestEveryBadValueIsReportedByName(t *testing.T) {
 		{"a claim strategy, which only host applications can supply in code", "TENANCY_RESOLVE", "claim", "subdomain, header, path"},
 		{"a base domain with a scheme", "TENANCY_BASE_DOMAINS", "https://app.example.com", "TENANCY_BASE_DOMAINS"},
 		{"no shared schema", "TENANCY_SHARED_SCHEMAS", " , ", "TENANCY_SHARED_SCHEMAS"},
+		{"a system schema as a shared schema", "TENANCY_SHARED_SCHEMAS", "public,pg_catalog", "pg_*"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,8 +56,9 @@ func provisionerOptions(cfg config.Config, url DatabaseURL, hooks []ports.Tenant
 }
 
 // NewProvisioner creates and migrates tenant schemas. It refuses to start
-// when a migration set would shadow a shared table.
-func NewProvisioner(db *bun.DB, reg *postgres.Registry, sets schema.Sets, cfg config.Config, url DatabaseURL, parts ModuleParts) (*schema.Provisioner, error) {
+// when a migration set would shadow a shared table, and warns of existing
+// tenant tables that already do.
+func NewProvisioner(db *bun.DB, reg *postgres.Registry, sets schema.Sets, cfg config.Config, url DatabaseURL, parts ModuleParts, log *zap.Logger) (*schema.Provisioner, error) {
 	p, err := schema.NewProvisioner(db, reg, sets, provisionerOptions(cfg, url, parts.Hooks))
 	if err != nil {
 		return nil, err
@@ -66,6 +67,14 @@ func NewProvisioner(db *bun.DB, reg *postgres.Registry, sets schema.Sets, cfg co
 	defer cancel()
 	if err := p.Validate(ctx); err != nil {
 		return nil, err
+	}
+	shadows, err := p.Shadowing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range shadows {
+		log.Warn("a tenant table shadows a shared table: while the tenant lacks it, its queries would read the shared one",
+			zap.String("tenant", sh.TenantSlug), zap.String("table", sh.Schema+"."+sh.Table), zap.String("shared", sh.SharedSchema+"."+sh.Table))
 	}
 	return p, nil
 }

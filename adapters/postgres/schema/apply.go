@@ -15,7 +15,7 @@ func ledgerTable(registry string) string { return core.QuoteIdent(registry) + ".
 // never a shared table by accident.
 func pinSchemaTx(ctx context.Context, tx *sql.Tx, quoted string) error {
 	if _, err := tx.ExecContext(ctx, "SET LOCAL search_path TO "+quoted); err != nil {
-		return unavailable(err, "pin the search path")
+		return dbError(err, "pin the search path")
 	}
 	return nil
 }
@@ -53,7 +53,7 @@ func recordTx(ctx context.Context, tx *sql.Tx, registry, tenantID string, refs [
 		SELECT $1, m, v, n, c FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[]) AS u(m, v, n, c)`,
 		tenantID, modules, versions, names, sums)
 	if err != nil {
-		return unavailable(err, "record tenant migrations")
+		return dbError(err, "record tenant migrations")
 	}
 	return nil
 }
@@ -63,19 +63,19 @@ func appliedTx(ctx context.Context, q querier, registry, tenantID string) ([]cor
 	rows, err := q.QueryContext(ctx, `SELECT module, version, name, checksum FROM `+ledgerTable(registry)+`
 		WHERE tenant_id = $1 ORDER BY applied_at, module, version`, tenantID)
 	if err != nil {
-		return nil, unavailable(err, "read the migration ledger")
+		return nil, dbError(err, "read the migration ledger")
 	}
 	defer rows.Close()
 	var out []core.MigrationRef
 	for rows.Next() {
 		var r core.MigrationRef
 		if err := rows.Scan(&r.Module, &r.Version, &r.Name, &r.Checksum); err != nil {
-			return nil, unavailable(err, "read the migration ledger")
+			return nil, dbError(err, "read the migration ledger")
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable(err, "read the migration ledger")
+		return nil, dbError(err, "read the migration ledger")
 	}
 	return out, nil
 }
@@ -86,7 +86,7 @@ func tableCount(ctx context.Context, q querier, schema string) (int, error) {
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`, schema).Scan(&n)
 	if err != nil {
-		return 0, unavailable(err, "count the tenant's tables")
+		return 0, dbError(err, "count the tenant's tables")
 	}
 	return n, nil
 }
@@ -96,7 +96,7 @@ func tableCount(ctx context.Context, q querier, schema string) (int, error) {
 // transaction ends, so they never interleave.
 func lockTenantTx(ctx context.Context, tx *sql.Tx, tenantID string) error {
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('tenancy.tenant'), hashtext($1))", tenantID); err != nil {
-		return unavailable(err, "lock the tenant")
+		return dbError(err, "lock the tenant")
 	}
 	return nil
 }

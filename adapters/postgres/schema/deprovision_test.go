@@ -2,12 +2,14 @@ package schema_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancyhq/tenancy/adapters/postgres/schema"
@@ -109,4 +111,54 @@ func dumpURL(t *testing.T, b *bundle) string {
 	i := strings.LastIndex(u, "/postgres")
 	require.Positive(t, i, u)
 	return u[:i] + "/" + name + u[i+len("/postgres"):]
+}
+
+func TestBatchedDeprovisionLeavesMaterializedViewsToTheSchemaDrop(t *testing.T) {
+	t.Parallel()
+	p, b := setup(t, schema.Options{BatchDropThreshold: 1}, notesSet())
+	tn := b.createTenant(t, "acme")
+	_, err := p.Provision(context.Background(), ports.ProvisionParams{TenantID: tn.ID})
+	require.NoError(t, err)
+	// "a_totals" sorts before the tables, so a batch that took every
+	// relation kind would try DROP TABLE on it first.
+	b.exec(t, `CREATE MATERIALIZED VIEW tenant_acme.a_totals AS SELECT 1 AS n;
+		CREATE MATERIALIZED VIEW tenant_acme.note_count AS SELECT count(*) AS n FROM tenant_acme.notes;
+		CREATE TABLE tenant_acme.events (id int) PARTITION BY RANGE (id);
+		CREATE TABLE tenant_acme.events_1 PARTITION OF tenant_acme.events FOR VALUES FROM (0) TO (10);`)
+	b.update(t, tn.ID, core.DecideDelete)
+
+	res, err := p.Deprovision(context.Background(), ports.DeprovisionParams{TenantID: tn.ID})
+	require.NoError(t, err)
+	require.True(t, res.Dropped)
+	require.Zero(t, b.schemaOID(t, "tenant_acme"))
+	require.Equal(t, core.ActionDeprovision, b.events(t, tn.ID)[0].Action)
+}
+
+func TestDatabaseErrorsAreClassifiedByWhetherARetryCanHelp(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		err  error
+		kind ports.Kind
+	}{
+		{"a statement the server refuses", &pgconn.PgError{Code: "42809", Message: `"x" is not a table`}, ports.KindInternal},
+		{"a unique violation", &pgconn.PgError{Code: "23505"}, ports.KindInternal},
+		{"a lost connection", &pgconn.PgError{Code: "08006"}, ports.KindUnavailable},
+		{"a deadlock", &pgconn.PgError{Code: "40P01"}, ports.KindUnavailable},
+		{"too many connections", &pgconn.PgError{Code: "53300"}, ports.KindUnavailable},
+		{"a lock not available", &pgconn.PgError{Code: "55P03"}, ports.KindUnavailable},
+		{"a cancelled statement", &pgconn.PgError{Code: "57014"}, ports.KindUnavailable},
+		{"a server shutting down", &pgconn.PgError{Code: "57P01"}, ports.KindUnavailable},
+		{"a client-side failure", errors.New("dial tcp: connection refused"), ports.KindUnavailable},
+		{"a cancelled context", fmt.Errorf("exec: %w", context.Canceled), ports.KindUnavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := schema.DBError(tc.err, "drop tables")
+			require.Equal(t, tc.kind, ports.KindOf(err))
+			require.ErrorIs(t, err, tc.err)
+			require.NotContains(t, ports.PublicMessage(err), "is not a table", "no SQL error text for clients")
+		})
+	}
 }

@@ -29,7 +29,7 @@ type Migrator struct {
 // NewMigrator returns a migrator; of opts it reads only SharedSchemas, for
 // the shadowing check.
 func NewMigrator(db *bun.DB, reg *postgres.Registry, sets Sets, opts Options) *Migrator {
-	return &Migrator{db: db, reg: reg, sets: sets, shared: sharedSchemas(opts.SharedSchemas)}
+	return &Migrator{db: db, reg: reg, sets: sets, shared: core.SharedSchemas(opts.SharedSchemas)}
 }
 
 // TenantPlan is what one tenant schema needs.
@@ -53,7 +53,7 @@ func (m *Migrator) Plan(ctx context.Context) ([]TenantPlan, error) {
 		  AND t.provisioned_at IS NOT NULL AND t.deprovisioned_at IS NULL
 		ORDER BY t.created_at, t.id, l.module, l.version`)
 	if err != nil {
-		return nil, unavailable(err, "read the migration ledger")
+		return nil, dbError(err, "read the migration ledger")
 	}
 	defer rows.Close()
 	available := m.sets.Refs()
@@ -70,7 +70,7 @@ func (m *Migrator) Plan(ctx context.Context) ([]TenantPlan, error) {
 		var module, name, sum sql.NullString
 		var version sql.NullInt64
 		if err := rows.Scan(&id, &slug, &schema, &module, &version, &name, &sum); err != nil {
-			return nil, unavailable(err, "read the migration ledger")
+			return nil, dbError(err, "read the migration ledger")
 		}
 		if len(out) == 0 || out[len(out)-1].TenantID != id {
 			flush()
@@ -81,7 +81,7 @@ func (m *Migrator) Plan(ctx context.Context) ([]TenantPlan, error) {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable(err, "read the migration ledger")
+		return nil, dbError(err, "read the migration ledger")
 	}
 	flush()
 	return out, nil
@@ -104,19 +104,31 @@ type ProgressEvent struct {
 	Slug string
 	// Done and Total count the tenants that need work.
 	Done, Total int
-	Applied     []string
-	Err         error
-	Elapsed     time.Duration
+	// Applied names the migrations applied; in a dry run, those a real run
+	// would apply.
+	Applied []string
+	Err     error
+	Elapsed time.Duration
 }
 
 // Summary is the outcome of a Run, ready to print as JSON.
 type Summary struct {
-	Tenants    int       `json:"tenants"`
-	Migrated   int       `json:"migrated"`
-	UpToDate   int       `json:"upToDate"`
-	Failed     []Failure `json:"failed"`
-	DurationMs int64     `json:"durationMs"`
-	DryRun     bool      `json:"dryRun,omitempty"`
+	Tenants  int       `json:"tenants"`
+	Migrated int       `json:"migrated"`
+	UpToDate int       `json:"upToDate"`
+	Failed   []Failure `json:"failed"`
+	// Behind lists, in a dry run only, each tenant a real run would migrate
+	// with what it would apply; Migrated stays 0 then, since nothing was.
+	Behind     []Behind `json:"behind,omitempty"`
+	DurationMs int64    `json:"durationMs"`
+	DryRun     bool     `json:"dryRun,omitempty"`
+}
+
+// Behind is one tenant that a dry run found behind, with the migrations
+// ("module/file") a real run would apply, in order.
+type Behind struct {
+	Slug    string   `json:"slug"`
+	Pending []string `json:"pending"`
 }
 
 // Failure is one tenant that could not be migrated, with a message safe to
@@ -170,6 +182,8 @@ func (m *Migrator) Run(ctx context.Context, params RunParams) (Summary, error) {
 		switch {
 		case err != nil:
 			summary.Failed = append(summary.Failed, Failure{Slug: p.Slug, Error: ports.PublicMessage(err)})
+		case params.DryRun:
+			summary.Behind = append(summary.Behind, Behind{Slug: p.Slug, Pending: applied})
 		case len(applied) > 0:
 			summary.Migrated++
 		default:
@@ -221,15 +235,17 @@ feed:
 	wg.Wait()
 	summary.DurationMs = time.Since(start).Milliseconds()
 	if err := ctx.Err(); err != nil {
-		return summary, unavailable(err, "migrate tenants")
+		return summary, dbError(err, "migrate tenants")
 	}
 	return summary, nil
 }
 
-// migrateTenant applies one tenant's pending migrations in one transaction
-// under its advisory lock. It plans again under the lock, so a concurrent
-// run or provision never applies a migration twice.
-func (m *Migrator) migrateTenant(ctx context.Context, p TenantPlan) ([]string, error) {
+// migrateTenantStepwise applies one tenant's pending migrations in one
+// transaction under its advisory lock, a statement per round trip. It plans
+// again under the lock, so a concurrent run or provision never applies a
+// migration twice. migrateTenant falls back to it when its batch fails, to
+// name the failing migration and line.
+func (m *Migrator) migrateTenantStepwise(ctx context.Context, p TenantPlan) ([]string, error) {
 	var applied []string
 	err := runInTx(ctx, m.db, "migrate tenant "+p.Slug, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockTenantTx(ctx, tx.Tx, p.TenantID); err != nil {
@@ -243,7 +259,7 @@ func (m *Migrator) migrateTenant(ctx context.Context, p TenantPlan) ([]string, e
 			return nil // deprovisioned meanwhile: nothing to migrate
 		}
 		if err != nil {
-			return unavailable(err, "read tenant "+p.Slug)
+			return dbError(err, "read tenant "+p.Slug)
 		}
 		quoted, err := core.QuoteSchema(schema)
 		if err != nil {

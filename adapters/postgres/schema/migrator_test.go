@@ -76,7 +76,14 @@ func TestFanOutMigratesEveryTenantAndIsolatesFailures(t *testing.T) {
 
 	dry, err := m.Run(context.Background(), schema.RunParams{DryRun: true})
 	require.NoError(t, err)
-	require.Equal(t, 200, dry.Migrated)
+	require.True(t, dry.DryRun)
+	require.Zero(t, dry.Migrated, "a dry run migrates nothing")
+	require.Len(t, dry.Behind, 200)
+	require.Equal(t, schema.Behind{Slug: tenants[0].Slug, Pending: []string{"shop/0002_price.sql"}}, dry.Behind[0])
+	dryJSON, err := json.Marshal(dry)
+	require.NoError(t, err)
+	require.Contains(t, string(dryJSON), `"migrated":0`)
+	require.Contains(t, string(dryJSON), `"behind":[{"slug":"`+tenants[0].Slug+`","pending":["shop/0002_price.sql"]}`)
 	require.Zero(t, b.count(t, "SELECT count(*) FROM tenancy.tenant_migrations WHERE name = '0002_price.sql'"), "a dry run changes nothing")
 	require.Zero(t, b.count(t, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'price'"))
 
@@ -96,8 +103,10 @@ func TestFanOutMigratesEveryTenantAndIsolatesFailures(t *testing.T) {
 	require.Equal(t, 200, progress[199].Done)
 	require.Equal(t, 199, b.count(t, "SELECT count(*) FROM tenancy.tenant_migrations WHERE name = '0002_price.sql'"))
 
+	require.Empty(t, sum.Behind, "only a dry run lists who is behind")
 	out, err := json.Marshal(sum)
 	require.NoError(t, err)
+	require.NotContains(t, string(out), `"behind"`)
 	require.Contains(t, string(out), `"failed":[{"slug":"`+broken.Slug+`"`)
 	require.Contains(t, string(out), `"upToDate":0`)
 
@@ -154,4 +163,74 @@ func TestFanOutRefusesShadowingSets(t *testing.T) {
 	_, err := m.Run(context.Background(), schema.RunParams{})
 	require.Equal(t, ports.KindInvalid, ports.KindOf(err))
 	require.Contains(t, ports.PublicMessage(err), "shop/0002_carts.sql")
+}
+
+func TestFanOutAppliesSeveralFilesInOneBatchAndNamesTheFailingOne(t *testing.T) {
+	t.Parallel()
+	p, b := setup(t, schema.Options{}, files("shop", "0001_items.sql", createItems))
+	tenants := provisionMany(t, b, p, "shop", 3)
+
+	// A file ending in a line comment and one without a final semicolon
+	// still end their statements inside the batch.
+	m := migrator(t, b, files("shop", "0001_items.sql", createItems,
+		"0002_price.sql", addPrice+" -- money",
+		"0003_sku.sql", "ALTER TABLE items ADD COLUMN sku text",
+		"0004_notes.sql", "CREATE TABLE notes (body text);"),
+		files(`o'brien\mod`, "0001_x.sql", "CREATE TABLE x (id int);"))
+	sum, err := m.Run(context.Background(), schema.RunParams{Concurrency: 2})
+	require.NoError(t, err)
+	require.Empty(t, sum.Failed)
+	require.Equal(t, 3, sum.Migrated)
+	require.Equal(t, []string{`o'brien\mod/0001_x.sql`, "shop/0001_items.sql", "shop/0002_price.sql", "shop/0003_sku.sql", "shop/0004_notes.sql"},
+		b.ledger(t, tenants[0].ID), "a quote or backslash in a name reaches the ledger as is")
+	require.Equal(t, 3, b.count(t, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'sku'"))
+
+	// The second file of a batch fails in one tenant: nothing of the batch
+	// stays, the error names the file and its line, the others migrate.
+	b.exec(t, "ALTER TABLE "+tenants[1].SchemaName+".items DROP COLUMN sku")
+	m = migrator(t, b, files("shop", "0001_items.sql", createItems,
+		"0002_price.sql", addPrice+" -- money",
+		"0003_sku.sql", "ALTER TABLE items ADD COLUMN sku text",
+		"0004_notes.sql", "CREATE TABLE notes (body text);",
+		"0005_tags.sql", "CREATE TABLE tags (tag text);",
+		"0006_backfill.sql", "SELECT 1;\nUPDATE items SET name = sku WHERE sku IS NOT NULL;"),
+		files(`o'brien\mod`, "0001_x.sql", "CREATE TABLE x (id int);"))
+	sum, err = m.Run(context.Background(), schema.RunParams{})
+	require.NoError(t, err)
+	require.Equal(t, 2, sum.Migrated)
+	require.Len(t, sum.Failed, 1)
+	require.Equal(t, tenants[1].Slug, sum.Failed[0].Slug)
+	require.Contains(t, sum.Failed[0].Error, "shop/0006_backfill.sql")
+	require.Contains(t, sum.Failed[0].Error, "line 2")
+	require.Contains(t, sum.Failed[0].Error, `column "sku" does not exist`)
+	require.Zero(t, b.count(t, "SELECT count(*) FROM pg_class WHERE relname = 'tags' AND relnamespace = $1::regnamespace", tenants[1].SchemaName),
+		"the failed batch left nothing behind")
+	require.Len(t, b.ledger(t, tenants[1].ID), 5)
+	require.Len(t, b.ledger(t, tenants[0].ID), 7)
+}
+
+func TestConcurrentFanOutsApplyEachMigrationOnce(t *testing.T) {
+	t.Parallel()
+	p, b := setup(t, schema.Options{}, files("shop", "0001_items.sql", createItems))
+	provisionMany(t, b, p, "shop", 20)
+	m := migrator(t, b, files("shop", "0001_items.sql", createItems, "0002_price.sql", addPrice))
+	sums := make([]schema.Summary, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range sums {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sums[i], errs[i] = m.Run(context.Background(), schema.RunParams{Concurrency: 4})
+		}()
+	}
+	wg.Wait()
+	migrated := 0
+	for i := range sums {
+		require.NoError(t, errs[i])
+		require.Empty(t, sums[i].Failed)
+		migrated += sums[i].Migrated
+	}
+	require.Equal(t, 20, migrated, "each tenant migrated by exactly one run")
+	require.Equal(t, 20, b.count(t, "SELECT count(*) FROM tenancy.tenant_migrations WHERE name = '0002_price.sql'"))
 }

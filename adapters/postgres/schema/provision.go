@@ -21,10 +21,17 @@ import (
 type Options struct {
 	// SharedSchemas follow the tenant's schema on the search path of hooks
 	// and hosted code; no tenant table may share a name with one of their
-	// tables. Nil means ["public"]; an empty, non-nil slice means none.
+	// tables. Nil means core.DefaultSharedSchema; an empty, non-nil slice
+	// means none. NewProvisioner refuses names core.ValidateSharedSchemas
+	// refuses.
 	SharedSchemas []string
 	// TemplateSchema, when set, provisions by copying this schema's tables
-	// instead of running the migration sets (see template.go).
+	// instead of running the migration sets (see template.go). The copy is
+	// recorded as having applied every set migration, so that `tenantd
+	// migrate` later applies only the migrations added since, as it does for
+	// any other tenant; that is why the template must have exactly the
+	// tables the sets' migrations create (when they create any) and is
+	// refused otherwise, by Validate and by each provision.
 	TemplateSchema string
 	// BackupDir, when set, makes Deprovision write a pg_dump of the schema
 	// there before dropping it. DumpURL is then required.
@@ -59,7 +66,10 @@ var _ ports.Provisioner = (*Provisioner)(nil)
 // NewProvisioner checks opts and returns a provisioner. It does no I/O; call
 // Validate to check the sets against the database before serving.
 func NewProvisioner(db *bun.DB, reg *postgres.Registry, sets Sets, opts Options) (*Provisioner, error) {
-	p := &Provisioner{db: db, reg: reg, sets: sets, opts: opts, shared: sharedSchemas(opts.SharedSchemas), clock: opts.Clock}
+	p := &Provisioner{db: db, reg: reg, sets: sets, opts: opts, shared: core.SharedSchemas(opts.SharedSchemas), clock: opts.Clock}
+	if err := core.ValidateSharedSchemas(p.shared); err != nil {
+		return nil, fmt.Errorf("provisioner: %w", err)
+	}
 	if p.clock == nil {
 		p.clock = time.Now
 	}
@@ -84,10 +94,26 @@ func NewProvisioner(db *bun.DB, reg *postgres.Registry, sets Sets, opts Options)
 }
 
 // Validate checks, against the database, that no migration set creates a
-// table whose name a shared schema already uses. Provision checks it again
-// in every provisioning transaction, since shared tables come and go.
+// table whose name a shared schema already uses; with a template, that the
+// template exists, shadows no shared table either, and has the tables the
+// sets create (see checkTemplate). Provision checks it again in every
+// provisioning transaction, since shared tables and templates change.
 func (p *Provisioner) Validate(ctx context.Context) error {
-	return checkShadowing(ctx, p.db.DB, p.sets, p.shared)
+	if err := checkShadowing(ctx, p.db.DB, p.sets, p.shared); err != nil {
+		return err
+	}
+	tpl := p.opts.TemplateSchema
+	if tpl == "" {
+		return nil
+	}
+	var exists bool
+	if err := p.db.DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", tpl).Scan(&exists); err != nil {
+		return dbError(err, "read the template schema")
+	}
+	if !exists {
+		return ports.Errorf(ports.KindInvalid, "template schema %q does not exist", tpl)
+	}
+	return checkTemplate(ctx, p.db.DB, tpl, p.sets, p.shared)
 }
 
 // Shadowing lists existing tenant tables whose names a shared schema also
@@ -104,7 +130,7 @@ func (p *Provisioner) Shadowing(ctx context.Context) ([]Shadow, error) {
 func (p *Provisioner) Provision(ctx context.Context, params ports.ProvisionParams) (ports.ProvisionResult, error) {
 	start := time.Now()
 	var res ports.ProvisionResult
-	err := p.inTx(ctx, "provision", func(ctx context.Context, tx bun.Tx) error {
+	err := runInTx(ctx, p.db, "provision", func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		res, err = p.provisionTx(ctx, tx, params)
 		return err
@@ -147,11 +173,11 @@ func (p *Provisioner) provisionTx(ctx context.Context, tx bun.Tx, params ports.P
 	if err := recordTx(ctx, tx.Tx, p.reg.Schema(), t.ID, applied); err != nil {
 		return ports.ProvisionResult{}, err
 	}
-	if err := p.runHooksTx(ctx, tx.Tx, t, quoted); err != nil {
+	if err := p.runHooksTx(ctx, tx.Tx, t); err != nil {
 		return ports.ProvisionResult{}, err
 	}
 	if _, err := tx.Tx.ExecContext(ctx, "SET LOCAL search_path TO DEFAULT"); err != nil {
-		return ports.ProvisionResult{}, unavailable(err, "reset the search path")
+		return ports.ProvisionResult{}, dbError(err, "reset the search path")
 	}
 	tables, err := tableCount(ctx, tx.Tx, t.SchemaName)
 	if err != nil {
@@ -201,14 +227,14 @@ func createSchemaTx(ctx context.Context, tx *sql.Tx, schema, quoted string) erro
 			"schema %q already exists although the tenant is not provisioned; inspect it and drop it before provisioning", schema)
 	}
 	if err != nil {
-		return unavailable(err, "create schema "+schema)
+		return dbError(err, "create schema "+schema)
 	}
 	return nil
 }
 
 // runHooksTx runs the modules' provisioned hooks with the new schema and the
 // shared schemas on the search path; the first failure aborts the provision.
-func (p *Provisioner) runHooksTx(ctx context.Context, tx *sql.Tx, t core.Tenant, quoted string) error {
+func (p *Provisioner) runHooksTx(ctx context.Context, tx *sql.Tx, t core.Tenant) error {
 	hooks := 0
 	for _, h := range p.opts.Hooks {
 		if h.Provisioned != nil {
@@ -218,12 +244,12 @@ func (p *Provisioner) runHooksTx(ctx context.Context, tx *sql.Tx, t core.Tenant,
 	if hooks == 0 {
 		return nil
 	}
-	path := quoted
-	for _, s := range p.shared {
-		path += ", " + core.QuoteIdent(s)
+	path, err := core.SearchPath(t.SchemaName, p.shared)
+	if err != nil {
+		return ports.Wrap(ports.KindInternal, err, "the search path of tenant %q", t.Slug)
 	}
 	if _, err := tx.ExecContext(ctx, "SET LOCAL search_path TO "+path); err != nil {
-		return unavailable(err, "pin the search path for hooks")
+		return dbError(err, "pin the search path for hooks")
 	}
 	ref := ports.TenantRef{ID: t.ID, Slug: t.Slug, SchemaName: t.SchemaName}
 	for _, h := range p.opts.Hooks {
@@ -255,34 +281,19 @@ func (p *Provisioner) storedResult(ctx context.Context, q querier, t core.Tenant
 	return ports.ProvisionResult{SchemaName: t.SchemaName, TableCount: tables, MigrationsApplied: refNames(applied), Already: true}, nil
 }
 
-// inTx runs fn in a transaction. fn's error comes back unchanged; a failure
-// to begin or commit is KindUnavailable.
-func (p *Provisioner) inTx(ctx context.Context, op string, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return runInTx(ctx, p.db, op, fn)
-}
-
-func runInTx(ctx context.Context, db *bun.DB, op string, fn func(ctx context.Context, tx bun.Tx) error) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return unavailable(err, op)
-	}
-	done := false
-	defer func() {
-		if !done {
-			// fn panicked (a hook, most likely): roll back, let it go on.
-			_ = tx.Rollback()
-		}
-	}()
-	err = fn(ctx, tx)
-	done = true
-	if err != nil {
-		// database/sql's Rollback needs no context, so a cancelled
-		// request still cleans up.
-		_ = tx.Rollback()
+// runInTx runs fn in a transaction with bun's RunInTx, which rolls back when
+// fn fails or panics (database/sql's Rollback needs no context, so a
+// cancelled request still cleans up). fn's error comes back unchanged; a
+// failure to begin or commit is classified by dbError.
+func runInTx(ctx context.Context, db *bun.DB, op string, fn func(ctx context.Context, tx bun.Tx) error) error {
+	fnFailed := false
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		err := fn(ctx, tx)
+		fnFailed = err != nil
 		return err
+	})
+	if err != nil && !fnFailed {
+		return dbError(err, op)
 	}
-	if err := tx.Commit(); err != nil {
-		return unavailable(err, op)
-	}
-	return nil
+	return err
 }

@@ -219,8 +219,9 @@ func TestNewSetsRefusesBadSets(t *testing.T) {
 			require.Equal(t, ports.KindInvalid, ports.KindOf(err))
 		})
 	}
-	s, err := schema.NewSets(schema.StandardSets("", notesSet())...)
+	standard := schema.StandardSets("", notesSet())
+	require.Equal(t, "tenancy", standard[0].Module)
+	require.Equal(t, "notes", standard[1].Module)
+	_, err := schema.NewSets(standard...)
 	require.NoError(t, err)
-	require.Equal(t, "tenancy", s.List()[0].Module)
-	require.Equal(t, "notes", s.List()[1].Module)
 }

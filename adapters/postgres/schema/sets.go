@@ -63,9 +63,6 @@ func StandardSets(dir string, modules ...ports.MigrationSet) []ports.MigrationSe
 	return append(out, modules...)
 }
 
-// List returns the sets in application order.
-func (s Sets) List() []Set { return append([]Set(nil), s.list...) }
-
 // Refs lists every migration in application order, as the core plan wants.
 func (s Sets) Refs() []core.MigrationRef {
 	var out []core.MigrationRef

@@ -3,8 +3,6 @@ package schema
 import (
 	"context"
 	"database/sql"
-	"slices"
-	"strings"
 
 	"github.com/tenancyhq/tenancy/core"
 	"github.com/tenancyhq/tenancy/ports"
@@ -39,28 +37,9 @@ func checkShadowing(ctx context.Context, q querier, sets Sets, shared []string) 
 	for _, ns := range created {
 		names = append(names, ns...)
 	}
-	rows, err := q.QueryContext(ctx, `
-		SELECT n.nspname, c.relname
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = ANY($1) AND c.relname = ANY($2) AND c.relkind IN `+relationKinds,
-		shared, names)
-	if err != nil {
-		return unavailable(err, "read the shared schemas' tables")
-	}
-	defer rows.Close()
-	inShared := map[string]string{}
-	for rows.Next() {
-		var schema, name string
-		if err := rows.Scan(&schema, &name); err != nil {
-			return unavailable(err, "read the shared schemas' tables")
-		}
-		inShared[name] = schema
-	}
-	if err := rows.Err(); err != nil {
-		return unavailable(err, "read the shared schemas' tables")
-	}
-	if len(inShared) == 0 {
-		return nil
+	inShared, err := sharedRelations(ctx, q, shared, names)
+	if err != nil || len(inShared) == 0 {
+		return err
 	}
 	for _, ref := range sets.Refs() {
 		for _, name := range created[ref] {
@@ -72,6 +51,37 @@ func checkShadowing(ctx context.Context, q querier, sets Sets, shared []string) 
 		}
 	}
 	return nil
+}
+
+// sharedRelations returns, of names, those that a relation of a shared
+// schema has, each with the first shared schema (in search-path order) that
+// has it.
+func sharedRelations(ctx context.Context, q querier, shared, names []string) (map[string]string, error) {
+	if len(shared) == 0 || len(names) == 0 {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, `
+		SELECT n.nspname, c.relname
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = ANY($1) AND c.relname = ANY($2) AND c.relkind IN `+relationKinds+`
+		ORDER BY array_position($1, n.nspname::text) DESC`,
+		shared, names)
+	if err != nil {
+		return nil, dbError(err, "read the shared schemas' tables")
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var schema, name string
+		if err := rows.Scan(&schema, &name); err != nil {
+			return nil, dbError(err, "read the shared schemas' tables")
+		}
+		out[name] = schema // later rows come first on the path
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err, "read the shared schemas' tables")
+	}
+	return out, nil
 }
 
 // Shadow is a tenant relation whose name a shared schema also uses.
@@ -97,34 +107,19 @@ func shadowing(ctx context.Context, db *sql.DB, registry string, shared []string
 		JOIN pg_namespace sn ON sn.oid = sc.relnamespace AND sn.nspname = ANY($1)
 		ORDER BY t.slug, c.relname, sn.nspname`, shared)
 	if err != nil {
-		return nil, unavailable(err, "read tenant tables")
+		return nil, dbError(err, "read tenant tables")
 	}
 	defer rows.Close()
 	var out []Shadow
 	for rows.Next() {
 		var s Shadow
 		if err := rows.Scan(&s.TenantSlug, &s.Schema, &s.Table, &s.SharedSchema); err != nil {
-			return nil, unavailable(err, "read tenant tables")
+			return nil, dbError(err, "read tenant tables")
 		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable(err, "read tenant tables")
+		return nil, dbError(err, "read tenant tables")
 	}
 	return out, nil
-}
-
-// sharedSchemas returns the configured shared schemas, defaulting to public,
-// deduplicated and without empty names.
-func sharedSchemas(in []string) []string {
-	if in == nil {
-		return []string{"public"}
-	}
-	var out []string
-	for _, s := range in {
-		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tenancyhq/tenancy/core"
@@ -25,7 +26,11 @@ import (
 // The template stands for the schema the migration sets build: the copy is
 // recorded in the ledger as module "template" with a checksum of the
 // template's definition, and the sets' migrations as applied, so later
-// migrations fan out to template-made tenants like to any other.
+// migrations fan out to template-made tenants like to any other. That record
+// is only true when the template has the sets' tables, so a template is
+// refused (by Validate and by every provision) unless its tables are exactly
+// the relations the sets' migrations create, whenever they create any; and,
+// like a set, it may not have a table whose name a shared schema uses.
 
 // unsupportedTemplateObjects lists, as "kind name", what a copy cannot
 // reproduce. Run with the template alone on the search path.
@@ -79,10 +84,13 @@ func (p *Provisioner) copyTemplateTx(ctx context.Context, tx *sql.Tx, schema str
 	tpl := p.opts.TemplateSchema
 	var exists bool
 	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", tpl).Scan(&exists); err != nil {
-		return nil, unavailable(err, "read the template schema")
+		return nil, dbError(err, "read the template schema")
 	}
 	if !exists {
 		return nil, ports.Errorf(ports.KindInvalid, "template schema %q does not exist", tpl)
+	}
+	if err := checkTemplate(ctx, tx, tpl, p.sets, p.shared); err != nil {
+		return nil, err
 	}
 	// Definitions are read with the template alone on the search path, so
 	// names of template objects come out unqualified and, replayed with the
@@ -92,7 +100,7 @@ func (p *Provisioner) copyTemplateTx(ctx context.Context, tx *sql.Tx, schema str
 	}
 	bad, err := strings1(ctx, tx, unsupportedTemplateObjects, core.QuoteIdent(tpl))
 	if err != nil {
-		return nil, unavailable(err, "inspect the template schema")
+		return nil, dbError(err, "inspect the template schema")
 	}
 	if len(bad) > 0 {
 		return nil, ports.Errorf(ports.KindInvalid, "template schema %q has objects a copy cannot reproduce: %s", tpl, strings.Join(bad, ", "))
@@ -105,7 +113,7 @@ func (p *Provisioner) copyTemplateTx(ctx context.Context, tx *sql.Tx, schema str
 	// leaves simple names bare; retargeting needs that exact spelling.
 	var tplSpelling string
 	if err := tx.QueryRowContext(ctx, "SELECT quote_ident($1)", tpl).Scan(&tplSpelling); err != nil {
-		return nil, unavailable(err, "read the template schema")
+		return nil, dbError(err, "read the template schema")
 	}
 	quoted := core.QuoteIdent(schema)
 	if err := createSchemaTx(ctx, tx, schema, quoted); err != nil {
@@ -121,6 +129,63 @@ func (p *Provisioner) copyTemplateTx(ctx context.Context, tx *sql.Tx, schema str
 	}
 	refs := []core.MigrationRef{{Module: TemplateModule, Version: 1, Name: tpl, Checksum: plan.checksum()}}
 	return append(refs, p.sets.Refs()...), nil
+}
+
+// checkTemplate refuses, with KindInvalid naming the tables, a template
+// that has a table a shared schema also has, or whose tables are not the
+// relations the migration sets create (when the sets create any): a copy is
+// recorded as having applied every set migration, so the migrations added
+// later must find the tables they expect. The template must exist.
+func checkTemplate(ctx context.Context, q querier, tpl string, sets Sets, shared []string) error {
+	tables, err := strings1(ctx, q, `SELECT relname FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind IN ('r', 'p') ORDER BY relname`,
+		core.QuoteIdent(tpl))
+	if err != nil {
+		return dbError(err, "read the template's tables")
+	}
+	inShared, err := sharedRelations(ctx, q, shared, tables)
+	if err != nil {
+		return err
+	}
+	for _, name := range tables {
+		if schema, ok := inShared[name]; ok {
+			return ports.Errorf(ports.KindInvalid,
+				"template schema %q has table %q, which shared schema %q also has; a tenant behind on migrations would read the shared table: rename one of them",
+				tpl, name, schema)
+		}
+	}
+	want := map[string]bool{}
+	for _, names := range sets.created() {
+		for _, n := range names {
+			want[n] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	var extra, missing []string
+	for _, name := range tables {
+		if !want[name] {
+			extra = append(extra, name)
+		}
+		delete(want, name)
+	}
+	for name := range want {
+		missing = append(missing, name)
+	}
+	if len(extra) == 0 && len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	var why []string
+	if len(missing) > 0 {
+		why = append(why, "it lacks "+strings.Join(missing, ", ")+", which the migrations create")
+	}
+	if len(extra) > 0 {
+		why = append(why, "it has "+strings.Join(extra, ", ")+", which no migration creates")
+	}
+	return ports.Errorf(ports.KindInvalid,
+		"template schema %q does not match the tenant migration sets, whose migrations a copy records as applied: %s; build the template from the migrations",
+		tpl, strings.Join(why, "; "))
 }
 
 // templatePlan is what readTemplate found: the definitions to replay.
@@ -149,7 +214,7 @@ func readTemplate(ctx context.Context, tx *sql.Tx, tpl string) (*templatePlan, e
 	var plan templatePlan
 	var err error
 	if plan.tables, err = strings1(ctx, tx, `SELECT relname FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind = 'r' ORDER BY relname`, tpl); err != nil {
-		return nil, unavailable(err, "read the template's tables")
+		return nil, dbError(err, "read the template's tables")
 	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT c.relname, a.attname, s.relname, format_type(q.seqtypid, NULL), q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle,
@@ -161,14 +226,14 @@ func readTemplate(ctx context.Context, tx *sql.Tx, tpl string) (*templatePlan, e
 		JOIN pg_sequence q ON q.seqrelid = s.oid
 		WHERE c.relnamespace = $1::regnamespace ORDER BY c.relname, a.attnum`, tpl)
 	if err != nil {
-		return nil, unavailable(err, "read the template's serial columns")
+		return nil, dbError(err, "read the template's serial columns")
 	}
 	for rows.Next() {
 		var s serialColumn
 		var plain bool
 		if err := rows.Scan(&s.table, &s.column, &s.sequence, &s.dataType, &s.start, &s.increment, &s.min, &s.max, &s.cache, &s.cycle, &plain); err != nil {
 			rows.Close()
-			return nil, unavailable(err, "read the template's serial columns")
+			return nil, dbError(err, "read the template's serial columns")
 		}
 		if !plain {
 			rows.Close()
@@ -179,7 +244,7 @@ func readTemplate(ctx context.Context, tx *sql.Tx, tpl string) (*templatePlan, e
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, unavailable(err, "read the template's serial columns")
+		return nil, dbError(err, "read the template's serial columns")
 	}
 	constraints, err := namedDefs(ctx, tx, `
 		SELECT c.relname, con.conname, pg_get_constraintdef(con.oid), con.contype::text
@@ -225,7 +290,7 @@ func readTemplate(ctx context.Context, tx *sql.Tx, tpl string) (*templatePlan, e
 		JOIN pg_class c ON c.oid = con.conrelid
 		WHERE c.relnamespace = $1::regnamespace AND con.contype IN ('p', 'u', 'x', 'f')
 		ORDER BY 1`, tpl); err != nil {
-		return nil, unavailable(err, "read the template's comments")
+		return nil, dbError(err, "read the template's comments")
 	}
 	if plan.description, err = strings1(ctx, tx, `
 		SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text
@@ -237,7 +302,7 @@ func readTemplate(ctx context.Context, tx *sql.Tx, tpl string) (*templatePlan, e
 		SELECT c.relname || ' ' || con.conname || ' ' || pg_get_constraintdef(con.oid)
 		FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = $1::regnamespace
 		ORDER BY 1`, tpl); err != nil {
-		return nil, unavailable(err, "read the template's definition")
+		return nil, dbError(err, "read the template's definition")
 	}
 	for _, ix := range plan.indexes {
 		plan.description = append(plan.description, ix.def)
@@ -305,14 +370,14 @@ type kindedDef struct {
 func namedDefs(ctx context.Context, tx *sql.Tx, query, tpl string) ([]kindedDef, error) {
 	rows, err := tx.QueryContext(ctx, query, tpl)
 	if err != nil {
-		return nil, unavailable(err, "read the template's definitions")
+		return nil, dbError(err, "read the template's definitions")
 	}
 	defer rows.Close()
 	var out []kindedDef
 	for rows.Next() {
 		var d kindedDef
 		if err := rows.Scan(&d.table, &d.name, &d.def, &d.kind); err != nil {
-			return nil, unavailable(err, "read the template's definitions")
+			return nil, dbError(err, "read the template's definitions")
 		}
 		out = append(out, d)
 	}
@@ -320,8 +385,8 @@ func namedDefs(ctx context.Context, tx *sql.Tx, query, tpl string) ([]kindedDef,
 }
 
 // strings1 runs a query of one text column with the template as $1.
-func strings1(ctx context.Context, tx *sql.Tx, query, tpl string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, tpl)
+func strings1(ctx context.Context, q querier, query, tpl string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -337,5 +402,14 @@ func strings1(ctx context.Context, tx *sql.Tx, query, tpl string) ([]string, err
 	return out, rows.Err()
 }
 
-// quoteLiteral quotes s as an SQL string literal.
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// quoteLiteral quotes s as an SQL string literal that means s whatever
+// standard_conforming_strings says: a string with a backslash becomes an
+// escape string (E'…') with the backslash doubled. NUL bytes, which no
+// PostgreSQL text can hold, are dropped.
+func quoteLiteral(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\x00", ""), "'", "''")
+	if strings.Contains(s, `\`) {
+		return "E'" + strings.ReplaceAll(s, `\`, `\\`) + "'"
+	}
+	return "'" + s + "'"
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/require"
 
@@ -32,6 +33,13 @@ CREATE UNIQUE INDEX orders_positive_idx ON tpl.orders ((total::text)) WHERE tota
 COMMENT ON INDEX tpl.orders_customer_idx IS 'by customer';
 COMMENT ON CONSTRAINT orders_customer_fk ON tpl.orders IS 'owner';
 `
+
+// templateSet is the migration set the template of templateDDL was built
+// from.
+func templateSet() ports.MigrationSet {
+	ddl := strings.TrimPrefix(strings.TrimSpace(templateDDL), "CREATE SCHEMA tpl;")
+	return files("shop", "0001_init.sql", strings.ReplaceAll(ddl, "tpl.", ""))
+}
 
 // describe lists a schema's columns, constraints, indexes and comments with
 // the schema's own name replaced by S, so two schemas compare.
@@ -75,12 +83,13 @@ func TestTemplateCopyReproducesTheTemplate(t *testing.T) {
 	t.Parallel()
 	b := newBundle(t)
 	b.exec(t, templateDDL)
-	p := b.provisioner(t, schema.Options{TemplateSchema: "tpl"}, files("shop", "0001_items.sql", createItems))
+	p := b.provisioner(t, schema.Options{TemplateSchema: "tpl"}, templateSet())
+	require.NoError(t, p.Validate(context.Background()))
 	tn := b.createTenant(t, "acme")
 	res, err := p.Provision(context.Background(), ports.ProvisionParams{TenantID: tn.ID})
 	require.NoError(t, err)
 	require.Equal(t, 2, res.TableCount)
-	require.Equal(t, []string{"template/tpl", "shop/0001_items.sql"}, res.MigrationsApplied)
+	require.Equal(t, []string{"template/tpl", "shop/0001_init.sql"}, res.MigrationsApplied)
 
 	want := b.describe(t, "tpl")
 	joined := strings.Join(want, "\n")
@@ -148,4 +157,67 @@ func TestTemplateThatDoesNotExistIsRefused(t *testing.T) {
 	_, err := p.Provision(context.Background(), ports.ProvisionParams{TenantID: tn.ID})
 	require.Equal(t, ports.KindInvalid, ports.KindOf(err))
 	require.Contains(t, ports.PublicMessage(err), `"nope"`)
+}
+
+func TestTemplateTenantsTakeLaterMigrationsFromTheFanOut(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t)
+	b.exec(t, templateDDL)
+	p := b.provisioner(t, schema.Options{TemplateSchema: "tpl"}, templateSet())
+	tn := b.createTenant(t, "acme")
+	_, err := p.Provision(context.Background(), ports.ProvisionParams{TenantID: tn.ID})
+	require.NoError(t, err)
+
+	later := templateSet()
+	later.FS.(fstest.MapFS)["0002_note.sql"] = &fstest.MapFile{Data: []byte("ALTER TABLE orders ADD COLUMN note text;")}
+	sum, err := migrator(t, b, later).Run(context.Background(), schema.RunParams{})
+	require.NoError(t, err)
+	require.Empty(t, sum.Failed)
+	require.Equal(t, 1, sum.Migrated, "only the migration added since the copy runs")
+	b.exec(t, "INSERT INTO tenant_acme.customers (email) VALUES ('a@example.com'); INSERT INTO tenant_acme.orders (customer_id, note) SELECT id, 'hi' FROM tenant_acme.customers")
+}
+
+func TestTemplateShadowingASharedTableIsRefusedByName(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t)
+	b.exec(t, templateDDL+"CREATE TABLE tpl.plans (name text); CREATE TABLE public.plans (name text);")
+	p := b.provisioner(t, schema.Options{TemplateSchema: "tpl"})
+	for name, run := range map[string]func() error{
+		"validate": func() error { return p.Validate(context.Background()) },
+		"provision": func() error {
+			tn := b.createTenant(t, "acme")
+			_, err := p.Provision(context.Background(), ports.ProvisionParams{TenantID: tn.ID})
+			return err
+		},
+	} {
+		err := run()
+		require.Equal(t, ports.KindInvalid, ports.KindOf(err), name)
+		msg := ports.PublicMessage(err)
+		require.Contains(t, msg, `"plans"`, name)
+		require.Contains(t, msg, `shared schema "public"`, name)
+	}
+	require.Zero(t, b.schemaOID(t, "tenant_acme"), "nothing was created")
+}
+
+func TestTemplateThatDoesNotMatchTheSetsIsRefused(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t)
+	b.exec(t, templateDDL+"CREATE TABLE tpl.extras (id int);")
+	p := b.provisioner(t, schema.Options{TemplateSchema: "tpl"}, templateSet(), files("billing", "0001_invoices.sql", "CREATE TABLE invoices (id int);"))
+	err := p.Validate(context.Background())
+	require.Equal(t, ports.KindInvalid, ports.KindOf(err))
+	msg := ports.PublicMessage(err)
+	require.Contains(t, msg, "lacks invoices")
+	require.Contains(t, msg, "has extras")
+
+	tn := b.createTenant(t, "acme")
+	_, err = p.Provision(context.Background(), ports.ProvisionParams{TenantID: tn.ID})
+	require.Equal(t, ports.KindInvalid, ports.KindOf(err))
+	require.Zero(t, b.schemaOID(t, "tenant_acme"))
+	require.Empty(t, b.ledger(t, tn.ID))
+
+	// Sets that create no tables leave the template free.
+	require.NoError(t, b.provisioner(t, schema.Options{TemplateSchema: "tpl"}).Validate(context.Background()))
+	err = b.provisioner(t, schema.Options{TemplateSchema: "missing"}).Validate(context.Background())
+	require.Equal(t, ports.KindInvalid, ports.KindOf(err))
 }

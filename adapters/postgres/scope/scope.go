@@ -15,7 +15,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -31,20 +30,17 @@ type Lookup func(ctx context.Context, id string) (core.Tenant, error)
 // Options configure a Scope.
 type Options struct {
 	// SharedSchemas follow the tenant's schema on the search path, in order.
-	// Nil means ["public"]; an empty, non-nil slice means none.
+	// Nil means core.DefaultSharedSchema; an empty, non-nil slice means
+	// none. A name core.ValidateSharedSchemas refuses makes every Run fail
+	// with KindInternal before any SQL runs.
 	SharedSchemas []string
 }
-
-// defaultSharedSchemas is the search path after the tenant's schema when
-// Options.SharedSchemas is nil.
-var defaultSharedSchemas = []string{"public"}
 
 // Scope implements ports.Scope over a bun.DB whose driver is pgx's stdlib.
 type Scope struct {
 	db     *bun.DB
 	lookup Lookup
-	// shared is the quoted tail of the search path: `, "public"`.
-	shared string
+	shared []string
 }
 
 var _ ports.Scope = (*Scope)(nil)
@@ -54,19 +50,7 @@ var _ ports.Scope = (*Scope)(nil)
 // it re-reads the tenant before every call and gates on that state instead,
 // for callers that hold tenant values longer than a request.
 func New(db *bun.DB, lookup Lookup, opts Options) *Scope {
-	schemas := opts.SharedSchemas
-	if schemas == nil {
-		schemas = defaultSharedSchemas
-	}
-	var b strings.Builder
-	for _, s := range schemas {
-		if s == "" {
-			continue
-		}
-		b.WriteString(", ")
-		b.WriteString(core.QuoteIdent(s))
-	}
-	return &Scope{db: db, lookup: lookup, shared: b.String()}
+	return &Scope{db: db, lookup: lookup, shared: core.SharedSchemas(opts.SharedSchemas)}
 }
 
 // RunCurrent runs fn in the schema of the tenant carried by ctx. Without one
@@ -95,12 +79,13 @@ func (s *Scope) Run(ctx context.Context, t core.Tenant, fn ports.ScopedFunc) (er
 	if err := ports.UsableError(t); err != nil {
 		return err
 	}
-	quoted, err := core.QuoteSchema(t.SchemaName)
+	path, err := core.SearchPath(t.SchemaName, s.shared)
 	if err != nil {
-		// Only a tampered registry row gets here; the name must not reach SQL.
-		return ports.Wrap(ports.KindInternal, err, "tenant %q has an invalid schema name", t.Slug)
+		// Only a tampered registry row or a bad configuration gets here; the
+		// name must not reach SQL.
+		return ports.Wrap(ports.KindInternal, err, "the search path of tenant %q is invalid", t.Slug)
 	}
-	conn, err := s.begin(ctx, "BEGIN; SET LOCAL search_path TO "+quoted+s.shared)
+	conn, err := s.begin(ctx, "BEGIN; SET LOCAL search_path TO "+path)
 	if err != nil {
 		return err
 	}

@@ -173,6 +173,24 @@ func TestRunWithoutSharedSchemasPinsOnlyTheTenantSchema(t *testing.T) {
 	require.Equal(t, "tenant_acme", path)
 }
 
+func TestRunRefusesUnsafeSharedSchemasBeforeAnySQL(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	db.SetMaxOpenConns(1)
+	tn := tenant("acme")
+	createSchema(t, db, tn, "CREATE TABLE items (id int)")
+	// Another tenant's schema on the path would let acme's code read its
+	// tables; a system schema or a stray name has no place there either.
+	for _, shared := range [][]string{{"tenant_other"}, {"pg_temp"}, {"public", ""}, {"Public"}} {
+		called := false
+		err := scope.New(db, nil, scope.Options{SharedSchemas: shared}).Run(context.Background(), tn,
+			func(context.Context, ports.Tx) error { called = true; return nil })
+		require.Equal(t, ports.KindInternal, ports.KindOf(err), "%q", shared)
+		require.False(t, called)
+	}
+	require.Equal(t, `"$user", public`, searchPath(t, db))
+}
+
 func TestRunRollsBackOnPanicAndRepanics(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)

@@ -44,14 +44,15 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var migrator *schema.Migrator
-	app, code := startCore(ctx, cfgArgs, stderr, fx.Populate(&migrator))
+	var provisioner *schema.Provisioner
+	app, code := startCore(ctx, cfgArgs, stderr, fx.Populate(&migrator, &provisioner))
 	if app == nil {
 		return code
 	}
 	defer stopApp(app, stderr)
 
 	if status {
-		return migrationStatus(ctx, migrator, *asJSON, stdout, stderr)
+		return migrationStatus(ctx, migrator, provisioner, *asJSON, stdout, stderr)
 	}
 	progress := newProgress(stderr)
 	summary, err := migrator.Run(ctx, schema.RunParams{Concurrency: *concurrency, DryRun: *dryRun, Progress: progress.report})
@@ -66,7 +67,10 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		took := (time.Duration(summary.DurationMs) * time.Millisecond).String()
 		if summary.DryRun {
 			fmt.Fprintf(stdout, "dry run, nothing changed: %d tenants with a schema, %d behind, %d up to date, %d with changed migrations\n",
-				summary.Tenants, summary.Migrated, summary.UpToDate, len(summary.Failed))
+				summary.Tenants, len(summary.Behind), summary.UpToDate, len(summary.Failed))
+			for _, b := range summary.Behind {
+				fmt.Fprintf(stdout, "  %s: %d pending (%s)\n", b.Slug, len(b.Pending), strings.Join(b.Pending, ", "))
+			}
 		} else {
 			fmt.Fprintf(stdout, "%d tenants with a schema: %d migrated, %d up to date, %d failed (%s)\n",
 				summary.Tenants, summary.Migrated, summary.UpToDate, len(summary.Failed), took)
@@ -81,8 +85,12 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func migrationStatus(ctx context.Context, m *schema.Migrator, asJSON bool, stdout, stderr io.Writer) int {
+func migrationStatus(ctx context.Context, m *schema.Migrator, p *schema.Provisioner, asJSON bool, stdout, stderr io.Writer) int {
 	plans, err := m.Plan(ctx)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	shadows, err := p.Shadowing(ctx)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -108,7 +116,10 @@ func migrationStatus(ctx context.Context, m *schema.Migrator, asJSON bool, stdou
 		rows = append(rows, r)
 	}
 	if asJSON {
-		out, _ := json.MarshalIndent(map[string]any{"tenants": len(rows), "behind": behind, "items": rows}, "", "  ")
+		if shadows == nil {
+			shadows = []schema.Shadow{}
+		}
+		out, _ := json.MarshalIndent(map[string]any{"tenants": len(rows), "behind": behind, "items": rows, "shadowing": shadows}, "", "  ")
 		fmt.Fprintln(stdout, string(out))
 		return 0
 	}
@@ -119,6 +130,10 @@ func migrationStatus(ctx context.Context, m *schema.Migrator, asJSON bool, stdou
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(stdout, "%d tenants with a schema, %d behind\n", len(rows), behind)
+	for _, sh := range shadows {
+		fmt.Fprintf(stdout, "WARNING: %s.%s of tenant %s shadows %s.%s: while the tenant lacks it, its queries read the shared table\n",
+			sh.Schema, sh.Table, sh.TenantSlug, sh.SharedSchema, sh.Table)
+	}
 	return 0
 }
 

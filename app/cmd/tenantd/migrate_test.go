@@ -67,11 +67,20 @@ func TestMigrateFansOutIsolatesFailuresAndResumes(t *testing.T) {
 	code, out, errOut = runCLI(t, "migrate", "--dry-run")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "5 behind")
+	require.Contains(t, out, "cli-3: 1 pending (tenant/0002_items_name.sql)")
 	code, out, _ = runCLI(t, "migrate", "status", "--json")
 	require.Equal(t, 0, code)
 	var status struct{ Behind int }
 	require.NoError(t, json.Unmarshal([]byte(out), &status))
 	require.Equal(t, 5, status.Behind, "a dry run changed nothing")
+
+	_, err = db.DB.Exec("CREATE TABLE public.audit (id int); CREATE TABLE tenant_cli_1.audit (id int)")
+	require.NoError(t, err)
+	code, out, _ = runCLI(t, "migrate", "status")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "tenant_cli_1.audit of tenant cli-1 shadows public.audit", "existing shadowing is reported")
+	_, err = db.DB.Exec("DROP TABLE tenant_cli_1.audit")
+	require.NoError(t, err)
 
 	code, out, _ = runCLI(t, "migrate", "--json", "--concurrency", "2")
 	require.Equal(t, 1, code, "a failed tenant makes the exit code non-zero")

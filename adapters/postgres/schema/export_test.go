@@ -1,0 +1,4 @@
+package schema
+
+// DBError exposes dbError to the external tests.
+var DBError = dbError

@@ -1,0 +1,156 @@
+package schema
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/tenancyhq/tenancy/core"
+	"github.com/tenancyhq/tenancy/ports"
+)
+
+// migrateTenant applies one tenant's pending migrations in one transaction
+// under its advisory lock, in two round trips on one pooled connection,
+// both simple-protocol statement lists:
+//
+//  1. BEGIN; the tenant's advisory lock; then, as a statement of its own
+//     (so its snapshot is taken once the lock is held and sees whatever a
+//     concurrent run committed before releasing it), the tenant's row and
+//     ledger. Planning again under the lock means no migration is ever
+//     applied twice.
+//  2. SET LOCAL search_path to the tenant's schema alone; every pending
+//     migration; one INSERT of all their ledger rows; COMMIT.
+//
+// PostgreSQL skips the rest of a statement list after an error, so a
+// failure leaves the transaction open and aborted; it is rolled back. A
+// failure the server reports (a migration's SQL error) is then replayed by
+// migrateTenantStepwise, which runs file by file and names the file and line;
+// the batch changed nothing, so the replay starts from the same state. A
+// connection left in any state but idle is discarded, never pooled.
+func (m *Migrator) migrateTenant(ctx context.Context, p TenantPlan) ([]string, error) {
+	conn, err := m.db.DB.Conn(ctx)
+	if err != nil {
+		return nil, dbError(err, "migrate tenant "+p.Slug)
+	}
+	defer conn.Close()
+	var (
+		applied []string
+		replay  bool
+		opErr   error
+	)
+	_ = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			opErr = ports.Errorf(ports.KindInternal, "the migrator needs the pgx stdlib driver, got %T", dc)
+			return nil
+		}
+		pc := c.Conn().PgConn()
+		applied, replay, opErr = m.migrateBatch(ctx, pc, p)
+		return endTx(ctx, pc)
+	})
+	if replay {
+		return m.migrateTenantStepwise(ctx, p)
+	}
+	return applied, opErr
+}
+
+// migrateBatch runs the two round trips of migrateTenant on pc and leaves
+// the transaction for endTx to close when it did not commit. replay is true
+// when the server refused the batch.
+func (m *Migrator) migrateBatch(ctx context.Context, pc *pgconn.PgConn, p TenantPlan) (applied []string, replay bool, err error) {
+	id := quoteLiteral(p.TenantID)
+	reg := core.QuoteIdent(m.reg.Schema())
+	results, err := pc.Exec(ctx, `BEGIN;
+		SELECT pg_advisory_xact_lock(hashtext('tenancy.tenant'), hashtext(`+id+`));
+		SELECT t.schema_name, (t.provisioned_at IS NOT NULL AND t.deprovisioned_at IS NULL)::text,
+			l.module, l.version::text, l.name, l.checksum
+		FROM `+reg+`.tenants t LEFT JOIN `+ledgerTable(m.reg.Schema())+` l ON l.tenant_id = t.id
+		WHERE t.id = `+id+`::uuid
+		ORDER BY l.applied_at, l.module, l.version`).ReadAll()
+	if err != nil {
+		return nil, false, dbError(err, "read tenant "+p.Slug)
+	}
+	rows := results[len(results)-1].Rows
+	if len(rows) == 0 || string(rows[0][1]) != "true" {
+		return nil, false, nil // deprovisioned meanwhile: nothing to migrate
+	}
+	quoted, err := core.QuoteSchema(string(rows[0][0]))
+	if err != nil {
+		return nil, false, ports.Wrap(ports.KindInternal, err, "tenant %q has an invalid schema name", p.Slug)
+	}
+	var done []core.MigrationRef
+	for _, r := range rows {
+		if r[2] == nil {
+			continue // no ledger rows: the LEFT JOIN's one empty row
+		}
+		version, err := strconv.ParseInt(string(r[3]), 10, 64)
+		if err != nil {
+			return nil, false, ports.Wrap(ports.KindInternal, err, "read the migration ledger of %q", p.Slug)
+		}
+		done = append(done, core.MigrationRef{Module: string(r[2]), Version: version, Name: string(r[4]), Checksum: string(r[5])})
+	}
+	plan := core.PlanMigrations(done, m.sets.Refs())
+	if len(plan.Changed) > 0 {
+		return nil, false, checksumConflict(plan)
+	}
+	if len(plan.Pending) == 0 {
+		return nil, false, nil
+	}
+	batch, err := m.batchSQL(id, quoted, plan.Pending)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := pc.Exec(ctx, batch).ReadAll(); err != nil {
+		var pg *pgconn.PgError
+		if errors.As(err, &pg) && !transient(pg.Code) {
+			return nil, true, nil
+		}
+		return nil, false, dbError(err, "migrate tenant "+p.Slug)
+	}
+	return refNames(plan.Pending), false, nil
+}
+
+// batchSQL is the second round trip of migrateTenant. Files are separated
+// by a newline before the semicolon, so a file ending in a line comment or
+// without a final semicolon still ends its last statement.
+func (m *Migrator) batchSQL(id, quoted string, pending []core.MigrationRef) (string, error) {
+	var b strings.Builder
+	b.WriteString("SET LOCAL search_path TO " + quoted + ";\n")
+	for _, ref := range pending {
+		body, err := m.sets.sql(ref)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(body)
+		b.WriteString("\n;\n")
+	}
+	b.WriteString("INSERT INTO " + ledgerTable(m.reg.Schema()) + " (tenant_id, module, version, name, checksum) VALUES ")
+	for i, ref := range pending {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + id + "::uuid, " + quoteLiteral(ref.Module) + ", " + strconv.FormatInt(ref.Version, 10) + ", " +
+			quoteLiteral(ref.Name) + ", " + quoteLiteral(ref.Checksum) + ")")
+	}
+	b.WriteString(";\nCOMMIT")
+	return b.String(), nil
+}
+
+// endTx rolls back whatever transaction is still open on pc, with a context
+// that outlives a cancelled run, and returns driver.ErrBadConn (which makes
+// database/sql close the connection) unless pc is idle afterwards.
+func endTx(ctx context.Context, pc *pgconn.PgConn) error {
+	const idle = 'I'
+	if !pc.IsClosed() && pc.TxStatus() != idle {
+		_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
+	}
+	if pc.IsClosed() || pc.TxStatus() != idle {
+		return driver.ErrBadConn
+	}
+	return nil
+}
