@@ -64,6 +64,15 @@ func Default() Config {
 // no DATABASE_URL is given.
 func (c Config) DevMode() bool { return c.DatabaseURL == "" }
 
+// CheckServe reports what the service needs beyond a valid configuration:
+// an API token, except in dev mode, where one is generated.
+func (c Config) CheckServe() error {
+	if len(c.AdminTokens) == 0 && !c.DevMode() {
+		return errors.New("TENANCY_ADMIN_TOKENS: no API token is configured; set at least one, e.g. TENANCY_ADMIN_TOKENS=admin:<a random token of 16+ characters>")
+	}
+	return nil
+}
+
 // PGDataDir is where the local PostgreSQL keeps its cluster.
 func (c Config) PGDataDir() string { return c.DataDir + string(os.PathSeparator) + "pgdata" }
 

@@ -117,3 +117,12 @@ func TestAMissingConfigFileIsAnError(t *testing.T) {
 	_, _, err := config.Load(config.Source{Args: []string{"--config", "/does/not/exist.env"}})
 	require.ErrorContains(t, err, "config file")
 }
+
+func TestServingOutsideDevModeNeedsAToken(t *testing.T) {
+	cfg := config.Default()
+	require.NoError(t, cfg.CheckServe(), "dev mode generates a token")
+	cfg.DatabaseURL = "postgres://db/app"
+	require.ErrorContains(t, cfg.CheckServe(), "TENANCY_ADMIN_TOKENS")
+	cfg.AdminTokens = []config.Token{{Scope: config.ScopeRead, Value: "rrrrrrrrrrrrrrrrrrrr"}}
+	require.NoError(t, cfg.CheckServe())
+}

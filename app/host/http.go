@@ -154,10 +154,10 @@ func NewHandler(p HandlerParams) (Handler, error) {
 // and printed once on out, because a local run must be usable at once and
 // there is nothing to protect yet.
 func Credentials(cfg config.Config, out io.Writer) ([]httpapi.Credential, error) {
+	if err := cfg.CheckServe(); err != nil {
+		return nil, err
+	}
 	if len(cfg.AdminTokens) == 0 {
-		if !cfg.DevMode() {
-			return nil, errors.New("TENANCY_ADMIN_TOKENS: no API token is configured; set at least one, e.g. TENANCY_ADMIN_TOKENS=admin:<a random token of 16+ characters>")
-		}
 		var b [24]byte
 		if _, err := rand.Read(b[:]); err != nil {
 			return nil, fmt.Errorf("generate a dev-mode admin token: %w", err)

@@ -16,6 +16,9 @@ import (
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, _, err := config.Load(config.FromOS(args))
+	if err == nil {
+		err = cfg.CheckServe()
+	}
 	if err != nil {
 		return fail(stderr, fmt.Errorf("configuration: %w", err))
 	}
