@@ -39,9 +39,6 @@ type cluster struct {
 	adminURL string          // the maintenance database
 	template string
 	dir      string
-	// createMu serialises CREATE DATABASE … TEMPLATE: PostgreSQL refuses to
-	// copy a template that another CREATE DATABASE is copying at that moment.
-	createMu sync.Mutex
 }
 
 var (
@@ -82,39 +79,46 @@ func get(t testing.TB) *cluster {
 }
 
 func start(ctx context.Context) (*cluster, error) {
-	c := &cluster{template: "tenancy_template_" + runID}
 	if url := os.Getenv("TEST_DATABASE_URL"); url != "" {
-		c.adminURL = url
-	} else {
-		dir, err := os.MkdirTemp("", "tenancy-pgtest-")
-		if err != nil {
+		c := &cluster{template: "tenancy_template_" + runID, adminURL: url}
+		if err := c.createTemplate(ctx); err != nil {
+			c.close()
 			return nil, err
 		}
-		// The server may run as another OS user, who must reach the cluster.
-		if err := os.Chmod(dir, 0o755); err != nil {
-			return nil, err
-		}
-		c.dir = dir
-		startCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		srv, err := pglocal.Start(startCtx, pglocal.Options{
-			DataDir:   filepath.Join(dir, "pgdata"),
-			BinDir:    os.Getenv("TENANCY_PG_BIN"),
-			Ephemeral: true,
-			Settings:  map[string]string{"max_connections": "200"},
-		})
-		if err != nil {
-			_ = os.RemoveAll(dir)
-			return nil, err
-		}
-		c.server = srv
-		c.adminURL = srv.URL("postgres")
+		return c, nil
 	}
-	if err := c.createTemplate(ctx); err != nil {
-		c.close()
+	dir, err := os.MkdirTemp("", "tenancy-pgtest-")
+	if err != nil {
 		return nil, err
 	}
+	// The server may run as another OS user, who must reach the cluster.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	c := &cluster{template: cachedTemplate, dir: dir}
+	startCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if err := copyCachedCluster(startCtx, filepath.Join(dir, "pgdata")); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	srv, err := pglocal.Start(startCtx, clusterOptions(filepath.Join(dir, "pgdata")))
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	c.server = srv
+	c.adminURL = srv.URL("postgres")
 	return c, nil
+}
+
+func clusterOptions(dataDir string) pglocal.Options {
+	return pglocal.Options{
+		DataDir:   dataDir,
+		BinDir:    os.Getenv("TENANCY_PG_BIN"),
+		Ephemeral: true,
+		Settings:  map[string]string{"max_connections": "200"},
+	}
 }
 
 func (c *cluster) createTemplate(ctx context.Context) error {
@@ -135,8 +139,10 @@ func (c *cluster) createTemplate(ctx context.Context) error {
 func (c *cluster) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if c.server != nil {
-		_ = c.server.Stop(ctx)
+	if c.dir != "" {
+		if c.server != nil {
+			_ = c.server.Stop(ctx)
+		}
 		_ = os.RemoveAll(c.dir)
 		return
 	}
@@ -172,10 +178,8 @@ func URL(t testing.TB) string {
 		name = name[:63]
 	}
 	ctx := context.Background()
-	c.createMu.Lock()
 	err := c.exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s",
 		pgx.Identifier{name}.Sanitize(), pgx.Identifier{c.template}.Sanitize()))
-	c.createMu.Unlock()
 	if err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
