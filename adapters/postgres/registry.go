@@ -193,6 +193,19 @@ func (r *Registry) UpdateTx(ctx context.Context, tx bun.Tx, params ports.UpdateP
 	if err != nil {
 		return core.Tenant{}, err
 	}
+	return r.UpdateLockedTx(ctx, tx, current, params)
+}
+
+// UpdateLockedTx is UpdateTx for a caller that has already read current
+// with GetForUpdateTx in tx: the row lock it holds means current is still
+// the stored tenant, so reading it again would only cost a round trip. The
+// write still names current's version, so a tenant changed meanwhile (a
+// caller that did not hold the lock) is refused with
+// KindPreconditionFailed rather than overwritten.
+func (r *Registry) UpdateLockedTx(ctx context.Context, tx bun.Tx, current core.Tenant, params ports.UpdateParams) (core.Tenant, error) {
+	if params.Decide == nil {
+		return core.Tenant{}, errors.New("update tenant: no decide function")
+	}
 	if params.ExpectedVersion != 0 && params.ExpectedVersion != current.Version {
 		return core.Tenant{}, ports.Errorf(ports.KindPreconditionFailed,
 			"tenant %s is at version %d, you sent %d; re-read it and retry",
@@ -209,40 +222,58 @@ func (r *Registry) UpdateTx(ctx context.Context, tx bun.Tx, params ports.UpdateP
 	if next.ID != current.ID || next.Slug != current.Slug || next.SchemaName != current.SchemaName {
 		return core.Tenant{}, fmt.Errorf("update tenant %s: a decision may not change the id, slug or schema name", current.Slug)
 	}
+	return r.writeTx(ctx, tx, current, next, change.Event)
+}
+
+// writeTx stores next over current, appends event and announces the change
+// in one statement, so an update costs one round trip: the UPDATE, the
+// INSERT of the event (reading the updated row, so it is written only when
+// the row was) and the NOTIFY, which PostgreSQL delivers only on commit, so
+// a rolled-back change is never announced. Zero rows means the stored
+// version is no longer current's.
+func (r *Registry) writeTx(ctx context.Context, tx bun.Tx, current, next core.Tenant, event core.Event) (core.Tenant, error) {
 	row, err := toRow(next)
 	if err != nil {
 		return core.Tenant{}, err
 	}
-	table, schema := r.tenantsTable()
-	err = tx.NewUpdate().Model(&row).ModelTableExpr(table, schema).
-		Set("name = ?", row.Name).
-		Set("status = ?", row.Status).
-		Set("settings = ?::jsonb", string(row.Settings)).
-		Set("updated_at = ?", row.UpdatedAt).
-		Set("provisioned_at = ?", row.ProvisionedAt).
-		Set("deleted_at = ?", row.DeletedAt).
-		Set("deprovisioned_at = ?", row.DeprovisionedAt).
-		Set("version = t.version + 1").
-		Where("t.id = ?", current.ID).
-		Returning("*").
-		Scan(ctx)
+	ev, err := r.eventRow(next, event)
+	if err != nil {
+		return core.Tenant{}, err
+	}
+	schema := bun.Ident(r.schema)
+	var stored tenantRow
+	err = tx.NewRaw(`WITH updated AS (
+		UPDATE ?.tenants AS t SET name = ?, status = ?, settings = ?::jsonb, updated_at = ?,
+			provisioned_at = ?, deleted_at = ?, deprovisioned_at = ?, version = t.version + 1
+		WHERE t.id = ? AND t.version = ?
+		RETURNING t.*
+	), recorded AS (
+		INSERT INTO ?.tenant_events (tenant_id, action, from_status, to_status, actor, at, details)
+		SELECT updated.id, ?, NULLIF(?, ''), ?, ?, ?, ?::jsonb FROM updated
+	), announced AS (
+		SELECT pg_notify(?, updated.id::text) FROM updated
+	)
+	SELECT updated.* FROM updated, announced`,
+		schema, row.Name, row.Status, string(row.Settings), row.UpdatedAt,
+		row.ProvisionedAt, row.DeletedAt, row.DeprovisionedAt,
+		current.ID, current.Version,
+		schema, ev.Action, ev.FromStatus, ev.ToStatus, ev.Actor, ev.At, string(ev.Details),
+		ports.ChangeChannel,
+	).Scan(ctx, &stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Tenant{}, ports.Errorf(ports.KindPreconditionFailed,
+			"tenant %s changed since it was read at version %d; re-read it and retry", current.Slug, current.Version)
+	}
 	if err != nil {
 		return core.Tenant{}, translate(err, "update tenant "+current.Slug)
 	}
-	updated, err := toCore(row)
-	if err != nil {
-		return core.Tenant{}, err
-	}
-	if err := r.recordTx(ctx, tx, updated, change.Event); err != nil {
-		return core.Tenant{}, err
-	}
-	return updated, nil
+	return toCore(stored)
 }
 
-// recordTx appends the event of a change to t and announces the change. The
-// announcement is a NOTIFY, which PostgreSQL delivers only on commit, so a
-// rolled-back change is never announced.
-func (r *Registry) recordTx(ctx context.Context, tx bun.Tx, t core.Tenant, event core.Event) error {
+// eventRow is the row of event, a change to t, with the defaults every
+// event gets: t's id, the clock's time when the decision left it unset, and
+// "system" when no actor is named.
+func (r *Registry) eventRow(t core.Tenant, event core.Event) (eventRow, error) {
 	event.TenantID = t.ID
 	if event.At.IsZero() {
 		event.At = r.clock()
@@ -250,7 +281,14 @@ func (r *Registry) recordTx(ctx context.Context, tx bun.Tx, t core.Tenant, event
 	if event.Actor == "" {
 		event.Actor = "system"
 	}
-	row, err := toEventRow(event)
+	return toEventRow(event)
+}
+
+// recordTx appends the create event of t and announces the change. The
+// announcement is a NOTIFY, which PostgreSQL delivers only on commit, so a
+// rolled-back change is never announced.
+func (r *Registry) recordTx(ctx context.Context, tx bun.Tx, t core.Tenant, event core.Event) error {
+	row, err := r.eventRow(t, event)
 	if err != nil {
 		return err
 	}

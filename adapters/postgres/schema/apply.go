@@ -3,8 +3,15 @@ package schema
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
 
 	"github.com/tenancyhq/tenancy/core"
+	"github.com/tenancyhq/tenancy/ports"
 )
 
 // ledgerTable is the quoted name of the per-tenant migration ledger.
@@ -35,6 +42,95 @@ func applyTx(ctx context.Context, tx *sql.Tx, sets Sets, pending []core.Migratio
 		}
 	}
 	return nil
+}
+
+// writeMigrations writes, as one statement list for the simple protocol,
+// what applyTx and recordTx do: pin the search path to quoted, run each
+// pending file, and insert all their ledger rows for the tenant whose id is
+// the literal id. Files are separated by a newline before the semicolon, so
+// a file ending in a line comment or without a final semicolon still ends
+// its last statement. Every value is a literal quoted by quoteLiteral.
+func writeMigrations(b *strings.Builder, sets Sets, registry, id, quoted string, pending []core.MigrationRef) error {
+	b.WriteString("SET LOCAL search_path TO " + quoted + ";\n")
+	for _, ref := range pending {
+		body, err := sets.sql(ref)
+		if err != nil {
+			return err
+		}
+		b.WriteString(body)
+		b.WriteString("\n;\n")
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	b.WriteString("INSERT INTO " + ledgerTable(registry) + " (tenant_id, module, version, name, checksum) VALUES ")
+	for i, ref := range pending {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + id + "::uuid, " + quoteLiteral(ref.Module) + ", " + strconv.FormatInt(ref.Version, 10) + ", " +
+			quoteLiteral(ref.Name) + ", " + quoteLiteral(ref.Checksum) + ")")
+	}
+	b.WriteString(";\n")
+	return nil
+}
+
+// execList sends list, a statement list without arguments, in one round
+// trip on the pgx connection under conn, inside whatever transaction conn
+// has open, and returns the result of each statement. database/sql reads
+// only one result per call; this reads them all. On an error the server
+// skipped the rest of the list and left the transaction aborted.
+func execList(ctx context.Context, conn bun.Conn, list string) ([]*pgconn.Result, error) {
+	var (
+		results []*pgconn.Result
+		err     error
+	)
+	rawErr := conn.Conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			err = ports.Errorf(ports.KindInternal, "provisioning needs the pgx stdlib driver, got %T", dc)
+			return nil
+		}
+		results, err = c.Conn().PgConn().Exec(ctx, list).ReadAll()
+		// A broken connection shows in the transaction's next call, which
+		// database/sql then discards; returning it here would release the
+		// connection under the open transaction.
+		return nil
+	})
+	if rawErr != nil {
+		return nil, rawErr
+	}
+	return results, err
+}
+
+// resetAndCountSQL resets the search path (the registry writes that follow
+// must not resolve a name in the tenant's schema) and counts the tables of
+// schema; the count is the last result.
+func resetAndCountSQL(schema string) string {
+	return "SET LOCAL search_path TO DEFAULT;\n" +
+		`SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = ` + quoteLiteral(schema) + ` AND c.relkind IN ('r', 'p')`
+}
+
+// resetAndCountTx runs resetAndCountSQL in one round trip.
+func resetAndCountTx(ctx context.Context, conn bun.Conn, schema string) (int, error) {
+	results, err := execList(ctx, conn, resetAndCountSQL(schema))
+	if err != nil {
+		return 0, dbError(err, "count the tenant's tables")
+	}
+	return countOf(results)
+}
+
+// countOf reads the count that ends a list built with resetAndCountSQL.
+func countOf(results []*pgconn.Result) (int, error) {
+	if len(results) == 0 || len(results[len(results)-1].Rows) != 1 {
+		return 0, ports.Errorf(ports.KindInternal, "count the tenant's tables: no count came back")
+	}
+	n, err := strconv.Atoi(string(results[len(results)-1].Rows[0][0]))
+	if err != nil {
+		return 0, ports.Wrap(ports.KindInternal, err, "count the tenant's tables")
+	}
+	return n, nil
 }
 
 // recordTx writes ledger rows for refs in one statement.

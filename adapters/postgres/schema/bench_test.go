@@ -38,12 +38,14 @@ func BenchmarkProvision(b *testing.B) {
 	ctx := context.Background()
 	p := bb.provisioner(b, schema.Options{}, files("shop", realisticSet...))
 
+	// Counters live outside the sub-benchmarks, which -count runs again on
+	// the same database: every run needs fresh names.
+	provisioned, raw := 0, 0
 	b.Run("provisioner", func(b *testing.B) {
-		i := 0
 		for b.Loop() {
 			b.StopTimer()
-			tn := bb.createTenant(b, fmt.Sprintf("p-%d", i))
-			i++
+			tn := bb.createTenant(b, fmt.Sprintf("p-%d", provisioned))
+			provisioned++
 			b.StartTimer()
 			if _, err := p.Provision(ctx, ports.ProvisionParams{TenantID: tn.ID}); err != nil {
 				b.Fatal(err)
@@ -61,15 +63,15 @@ func BenchmarkProvision(b *testing.B) {
 			body.WriteString(realisticSet[i])
 			body.WriteString("\n")
 		}
-		i := 0
 		for b.Loop() {
-			name := fmt.Sprintf("raw_%d", i)
-			i++
+			name := fmt.Sprintf("raw_%d", raw)
+			raw++
 			tx, err := conn.BeginTx(ctx, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if _, err := tx.ExecContext(ctx, "CREATE SCHEMA "+name+"; SET LOCAL search_path TO "+name+";\n"+body.String()); err != nil {
+				_ = tx.Rollback()
 				b.Fatal(err)
 			}
 			if err := tx.Commit(); err != nil {

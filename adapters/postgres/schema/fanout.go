@@ -115,29 +115,14 @@ func (m *Migrator) migrateBatch(ctx context.Context, pc *pgconn.PgConn, p Tenant
 	return refNames(plan.Pending), false, nil
 }
 
-// batchSQL is the second round trip of migrateTenant. Files are separated
-// by a newline before the semicolon, so a file ending in a line comment or
-// without a final semicolon still ends its last statement.
+// batchSQL is the second round trip of migrateTenant: the statements of
+// writeMigrations, then COMMIT.
 func (m *Migrator) batchSQL(id, quoted string, pending []core.MigrationRef) (string, error) {
 	var b strings.Builder
-	b.WriteString("SET LOCAL search_path TO " + quoted + ";\n")
-	for _, ref := range pending {
-		body, err := m.sets.sql(ref)
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(body)
-		b.WriteString("\n;\n")
+	if err := writeMigrations(&b, m.sets, m.reg.Schema(), id, quoted, pending); err != nil {
+		return "", err
 	}
-	b.WriteString("INSERT INTO " + ledgerTable(m.reg.Schema()) + " (tenant_id, module, version, name, checksum) VALUES ")
-	for i, ref := range pending {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + id + "::uuid, " + quoteLiteral(ref.Module) + ", " + strconv.FormatInt(ref.Version, 10) + ", " +
-			quoteLiteral(ref.Name) + ", " + quoteLiteral(ref.Checksum) + ")")
-	}
-	b.WriteString(";\nCOMMIT")
+	b.WriteString("COMMIT")
 	return b.String(), nil
 }
 

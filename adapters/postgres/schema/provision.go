@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -127,12 +128,22 @@ func (p *Provisioner) Shadowing(ctx context.Context) ([]Shadow, error) {
 // tenant to provisioned, all in one transaction under the tenant's advisory
 // lock and row lock. A tenant already provisioned gets its stored result
 // with Already set and no DDL.
+//
+// The transaction runs on one connection held for the whole call, so the
+// DDL and the ledger can go as one statement list on it (see
+// migrateNewTx): without hooks, a provision costs six round trips (BEGIN,
+// the advisory lock, the row lock, the list, the registry write, COMMIT).
 func (p *Provisioner) Provision(ctx context.Context, params ports.ProvisionParams) (ports.ProvisionResult, error) {
 	start := time.Now()
+	conn, err := p.db.Conn(ctx)
+	if err != nil {
+		return ports.ProvisionResult{}, dbError(err, "provision")
+	}
+	defer func() { _ = conn.Close() }()
 	var res ports.ProvisionResult
-	err := runInTx(ctx, p.db, "provision", func(ctx context.Context, tx bun.Tx) error {
+	err = runInTx(ctx, conn, "provision", func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		res, err = p.provisionTx(ctx, tx, params)
+		res, err = p.provisionTx(ctx, conn, tx, params)
 		return err
 	})
 	if err != nil {
@@ -142,7 +153,11 @@ func (p *Provisioner) Provision(ctx context.Context, params ports.ProvisionParam
 	return res, nil
 }
 
-func (p *Provisioner) provisionTx(ctx context.Context, tx bun.Tx, params ports.ProvisionParams) (ports.ProvisionResult, error) {
+// provisionTx is Provision inside tx, which runs on conn. The advisory lock
+// and the row read stay two statements: the read's snapshot must be taken
+// once the lock is held, so it sees what the lock's previous holder
+// committed.
+func (p *Provisioner) provisionTx(ctx context.Context, conn bun.Conn, tx bun.Tx, params ports.ProvisionParams) (ports.ProvisionResult, error) {
 	if err := lockTenantTx(ctx, tx.Tx, params.TenantID); err != nil {
 		return ports.ProvisionResult{}, err
 	}
@@ -161,30 +176,36 @@ func (p *Provisioner) provisionTx(ctx context.Context, tx bun.Tx, params ports.P
 	if err != nil {
 		return ports.ProvisionResult{}, ports.Wrap(ports.KindInternal, err, "tenant %q has an invalid schema name", t.Slug)
 	}
-	var applied []core.MigrationRef
+	// Hooks may create tables too, so without them the list also resets the
+	// search path and counts the tables; with them that comes after them.
+	counted := !p.hasHooks()
+	var (
+		applied []core.MigrationRef
+		tables  int
+	)
 	if p.opts.TemplateSchema != "" {
+		counted = false
 		applied, err = p.copyTemplateTx(ctx, tx.Tx, t.SchemaName)
+		if err == nil {
+			err = recordTx(ctx, tx.Tx, p.reg.Schema(), t.ID, applied)
+		}
 	} else {
-		applied, err = p.migrateNewTx(ctx, tx.Tx, t.SchemaName, quoted)
+		applied, tables, counted, err = p.migrateNewTx(ctx, conn, tx.Tx, t, quoted, counted)
 	}
 	if err != nil {
-		return ports.ProvisionResult{}, err
-	}
-	if err := recordTx(ctx, tx.Tx, p.reg.Schema(), t.ID, applied); err != nil {
 		return ports.ProvisionResult{}, err
 	}
 	if err := p.runHooksTx(ctx, tx.Tx, t); err != nil {
 		return ports.ProvisionResult{}, err
 	}
-	if _, err := tx.Tx.ExecContext(ctx, "SET LOCAL search_path TO DEFAULT"); err != nil {
-		return ports.ProvisionResult{}, dbError(err, "reset the search path")
-	}
-	tables, err := tableCount(ctx, tx.Tx, t.SchemaName)
-	if err != nil {
-		return ports.ProvisionResult{}, err
+	if !counted {
+		if tables, err = resetAndCountTx(ctx, conn, t.SchemaName); err != nil {
+			return ports.ProvisionResult{}, err
+		}
 	}
 	names := refNames(applied)
-	_, err = p.reg.UpdateTx(ctx, tx, ports.UpdateParams{ID: t.ID, Decide: func(current core.Tenant) (core.Change, error) {
+	// The row lock taken above is still held: t is the stored tenant.
+	_, err = p.reg.UpdateLockedTx(ctx, tx, t, ports.UpdateParams{ID: t.ID, Decide: func(current core.Tenant) (core.Change, error) {
 		ch, err := core.DecideProvision(current, params.Actor, change.Event.At)
 		if err != nil || ch.NoOp {
 			return ch, err
@@ -198,22 +219,94 @@ func (p *Provisioner) provisionTx(ctx context.Context, tx bun.Tx, params ports.P
 	return ports.ProvisionResult{SchemaName: t.SchemaName, TableCount: tables, MigrationsApplied: names}, nil
 }
 
-// migrateNewTx creates the schema and runs every migration in it.
-func (p *Provisioner) migrateNewTx(ctx context.Context, tx *sql.Tx, schema, quoted string) ([]core.MigrationRef, error) {
-	if err := checkShadowing(ctx, tx, p.sets, p.shared); err != nil {
-		return nil, err
+// provisionSavepoint marks the transaction's state before the statement
+// list of migrateNewTx, for the stepwise replay after a failure.
+const provisionSavepoint = "tenancy_provision"
+
+// migrateNewTx checks the sets for shadowing, creates the schema, runs every
+// migration in it and records the ledger, in one round trip: one statement
+// list (the same one the migrator's fan-out sends, see writeMigrations)
+// after a savepoint. With count, the list also resets the search path and
+// counts the tables, and counted is true.
+//
+// PostgreSQL skips the rest of a list after an error. A failure the server
+// reports is rolled back to the savepoint, which undoes the list entirely,
+// and replayed by migrateStepwiseTx, which names the failing file and line
+// (or the existing schema) as a statement at a time does.
+func (p *Provisioner) migrateNewTx(ctx context.Context, conn bun.Conn, tx *sql.Tx, t core.Tenant, quoted string, count bool) (applied []core.MigrationRef, tables int, counted bool, err error) {
+	all := p.sets.Refs()
+	var b strings.Builder
+	b.WriteString("SAVEPOINT " + provisionSavepoint + ";\n")
+	shadow, checkShadow := shadowQuery(p.sets, p.shared)
+	if checkShadow {
+		b.WriteString(shadow + ";\n")
 	}
-	if err := createSchemaTx(ctx, tx, schema, quoted); err != nil {
-		return nil, err
+	b.WriteString("CREATE SCHEMA " + quoted + ";\n")
+	if err := writeMigrations(&b, p.sets, p.reg.Schema(), quoteLiteral(t.ID), quoted, all); err != nil {
+		return nil, 0, false, err
+	}
+	b.WriteString("RELEASE SAVEPOINT " + provisionSavepoint)
+	if count {
+		b.WriteString(";\n" + resetAndCountSQL(t.SchemaName))
+	}
+	results, err := execList(ctx, conn, b.String())
+	if err != nil {
+		var (
+			pg         *pgconn.PgError
+			classified *ports.Error
+		)
+		if errors.As(err, &classified) {
+			return nil, 0, false, err
+		}
+		if !errors.As(err, &pg) || transient(pg.Code) {
+			return nil, 0, false, dbError(err, "provision tenant "+t.Slug)
+		}
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+provisionSavepoint); err != nil {
+			return nil, 0, false, dbError(err, "provision tenant "+t.Slug)
+		}
+		if err := p.migrateStepwiseTx(ctx, tx, t, quoted, all); err != nil {
+			return nil, 0, false, err
+		}
+		return all, 0, false, nil
+	}
+	if checkShadow {
+		if err := shadowError(p.sets, relationsOf(results[1])); err != nil {
+			return nil, 0, false, err
+		}
+	}
+	if count {
+		if tables, err = countOf(results); err != nil {
+			return nil, 0, false, err
+		}
+	}
+	return all, tables, count, nil
+}
+
+// migrateStepwiseTx does what the list of migrateNewTx does, a statement
+// per round trip, so a failure names its file and line.
+func (p *Provisioner) migrateStepwiseTx(ctx context.Context, tx *sql.Tx, t core.Tenant, quoted string, all []core.MigrationRef) error {
+	if err := checkShadowing(ctx, tx, p.sets, p.shared); err != nil {
+		return err
+	}
+	if err := createSchemaTx(ctx, tx, t.SchemaName, quoted); err != nil {
+		return err
 	}
 	if err := pinSchemaTx(ctx, tx, quoted); err != nil {
-		return nil, err
+		return err
 	}
-	all := p.sets.Refs()
 	if err := applyTx(ctx, tx, p.sets, all); err != nil {
-		return nil, err
+		return err
 	}
-	return all, nil
+	return recordTx(ctx, tx, p.reg.Schema(), t.ID, all)
+}
+
+// relationsOf reads the rows of a sharedRelationsQuery run in a list.
+func relationsOf(r *pgconn.Result) map[string]string {
+	out := map[string]string{}
+	for _, row := range r.Rows {
+		out[string(row[1])] = string(row[0]) // later rows come first on the path
+	}
+	return out
 }
 
 // createSchemaTx runs CREATE SCHEMA. A schema that exists already, for a
@@ -235,13 +328,7 @@ func createSchemaTx(ctx context.Context, tx *sql.Tx, schema, quoted string) erro
 // runHooksTx runs the modules' provisioned hooks with the new schema and the
 // shared schemas on the search path; the first failure aborts the provision.
 func (p *Provisioner) runHooksTx(ctx context.Context, tx *sql.Tx, t core.Tenant) error {
-	hooks := 0
-	for _, h := range p.opts.Hooks {
-		if h.Provisioned != nil {
-			hooks++
-		}
-	}
-	if hooks == 0 {
+	if !p.hasHooks() {
 		return nil
 	}
 	path, err := core.SearchPath(t.SchemaName, p.shared)
@@ -267,6 +354,16 @@ func (p *Provisioner) runHooksTx(ctx context.Context, tx *sql.Tx, t core.Tenant)
 	return nil
 }
 
+// hasHooks reports whether a module has a provisioned hook.
+func (p *Provisioner) hasHooks() bool {
+	for _, h := range p.opts.Hooks {
+		if h.Provisioned != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // storedResult describes a tenant provisioned before, from the catalog and
 // the ledger.
 func (p *Provisioner) storedResult(ctx context.Context, q querier, t core.Tenant) (ports.ProvisionResult, error) {
@@ -281,11 +378,18 @@ func (p *Provisioner) storedResult(ctx context.Context, q querier, t core.Tenant
 	return ports.ProvisionResult{SchemaName: t.SchemaName, TableCount: tables, MigrationsApplied: refNames(applied), Already: true}, nil
 }
 
-// runInTx runs fn in a transaction with bun's RunInTx, which rolls back when
-// fn fails or panics (database/sql's Rollback needs no context, so a
-// cancelled request still cleans up). fn's error comes back unchanged; a
-// failure to begin or commit is classified by dbError.
-func runInTx(ctx context.Context, db *bun.DB, op string, fn func(ctx context.Context, tx bun.Tx) error) error {
+// txRunner is what both *bun.DB and bun.Conn offer: a transaction that
+// rolls back when fn fails or panics.
+type txRunner interface {
+	RunInTx(ctx context.Context, opts *sql.TxOptions, fn func(ctx context.Context, tx bun.Tx) error) error
+}
+
+// runInTx runs fn in a transaction with bun's RunInTx, on the pool or on one
+// connection, which rolls back when fn fails or panics (database/sql's
+// Rollback needs no context, so a cancelled request still cleans up). fn's
+// error comes back unchanged; a failure to begin or commit is classified by
+// dbError.
+func runInTx(ctx context.Context, db txRunner, op string, fn func(ctx context.Context, tx bun.Tx) error) error {
 	fnFailed := false
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		err := fn(ctx, tx)

@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/tenancyhq/tenancy/core"
 	"github.com/tenancyhq/tenancy/ports"
@@ -26,21 +27,41 @@ const relationKinds = "('r','p','v','m','f')"
 // on migrations, queries would silently read the shared one. The error is
 // KindInvalid and names the file, the table and the shared schema.
 func checkShadowing(ctx context.Context, q querier, sets Sets, shared []string) error {
+	query, ok := shadowQuery(sets, shared)
+	if !ok {
+		return nil
+	}
+	inShared, err := readSharedRelations(ctx, q, query)
+	if err != nil {
+		return err
+	}
+	return shadowError(sets, inShared)
+}
+
+// shadowQuery is the catalog query of checkShadowing, or false when there is
+// nothing to check (no shared schema, or no migration creates a relation).
+// Its values are literals, so it can also run inside a statement list.
+func shadowQuery(sets Sets, shared []string) (string, bool) {
 	if len(shared) == 0 {
+		return "", false
+	}
+	var names []string
+	for _, ns := range sets.created() {
+		names = append(names, ns...)
+	}
+	if len(names) == 0 {
+		return "", false
+	}
+	return sharedRelationsQuery(shared, names), true
+}
+
+// shadowError refuses the first migration, in order, that creates a
+// relation of inShared (see sharedRelations).
+func shadowError(sets Sets, inShared map[string]string) error {
+	if len(inShared) == 0 {
 		return nil
 	}
 	created := sets.created()
-	if len(created) == 0 {
-		return nil
-	}
-	var names []string
-	for _, ns := range created {
-		names = append(names, ns...)
-	}
-	inShared, err := sharedRelations(ctx, q, shared, names)
-	if err != nil || len(inShared) == 0 {
-		return err
-	}
 	for _, ref := range sets.Refs() {
 		for _, name := range created[ref] {
 			if schema, ok := inShared[name]; ok {
@@ -60,12 +81,24 @@ func sharedRelations(ctx context.Context, q querier, shared, names []string) (ma
 	if len(shared) == 0 || len(names) == 0 {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `
+	return readSharedRelations(ctx, q, sharedRelationsQuery(shared, names))
+}
+
+// sharedRelationsQuery selects (schema, name) of the relations of shared
+// named in names, later shared schemas first, so that keeping the last row
+// per name keeps the first schema on the path.
+func sharedRelationsQuery(shared, names []string) string {
+	path := textArray(shared)
+	return `
 		SELECT n.nspname, c.relname
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = ANY($1) AND c.relname = ANY($2) AND c.relkind IN `+relationKinds+`
-		ORDER BY array_position($1, n.nspname::text) DESC`,
-		shared, names)
+		WHERE n.nspname = ANY(` + path + `) AND c.relname = ANY(` + textArray(names) + `) AND c.relkind IN ` + relationKinds + `
+		ORDER BY array_position(` + path + `, n.nspname::text) DESC`
+}
+
+// readSharedRelations runs a sharedRelationsQuery.
+func readSharedRelations(ctx context.Context, q querier, query string) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, dbError(err, "read the shared schemas' tables")
 	}
@@ -82,6 +115,15 @@ func sharedRelations(ctx context.Context, q querier, shared, names []string) (ma
 		return nil, dbError(err, "read the shared schemas' tables")
 	}
 	return out, nil
+}
+
+// textArray is a text[] literal of values, each quoted by quoteLiteral.
+func textArray(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = quoteLiteral(v)
+	}
+	return "ARRAY[" + strings.Join(quoted, ", ") + "]::text[]"
 }
 
 // Shadow is a tenant relation whose name a shared schema also uses.
