@@ -34,7 +34,7 @@ func copyCachedCluster(ctx context.Context, dest string) error {
 	if err != nil {
 		return err
 	}
-	root := filepath.Join(os.TempDir(), "tenancy-pgtest-cache")
+	root := filepath.Join(baseDir(), "tenancy-pgtest-cache")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return err
 	}
