@@ -126,3 +126,12 @@ func TestServingOutsideDevModeNeedsAToken(t *testing.T) {
 	cfg.AdminTokens = []config.Token{{Scope: config.ScopeRead, Value: "rrrrrrrrrrrrrrrrrrrr"}}
 	require.NoError(t, cfg.CheckServe())
 }
+
+func TestHelpIsNotAnError(t *testing.T) {
+	_, _, err := config.Load(config.Source{Args: []string{"--help"}})
+	require.ErrorIs(t, err, config.ErrHelp)
+	var out strings.Builder
+	config.Usage(&out)
+	require.Contains(t, out.String(), "--http-addr")
+	require.Contains(t, out.String(), "TENANCY_HTTP_ADDR")
+}

@@ -77,6 +77,20 @@ func splitList(v string) []string {
 	return out
 }
 
+// ErrHelp is what Load returns when the flags ask for help (-h, --help);
+// the caller prints Usage and exits successfully.
+var ErrHelp = errors.New("help requested")
+
+// Usage writes every setting: its flag, its environment name and what it
+// means.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "settings (flag, environment variable; flags beat the environment, which beats --config FILE):")
+	fmt.Fprintf(w, "  --%-20s %s\n", "config FILE", "KEY=VALUE lines using the environment names (TENANCY_CONFIG)")
+	for _, s := range settings() {
+		fmt.Fprintf(w, "  --%-20s %s (%s)\n", s.flag, s.usage, s.env)
+	}
+}
+
 // Source is where Load reads from; tests pass their own.
 type Source struct {
 	// Args are the command-line flags (without the program name).
@@ -103,6 +117,9 @@ func Load(src Source) (Config, []string, error) {
 		flagValues[s.env] = flags.String(s.flag, "", s.usage+" ("+s.env+")")
 	}
 	if err := flags.Parse(src.Args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, nil, ErrHelp
+		}
 		return cfg, nil, fmt.Errorf("flags: %w", err)
 	}
 	lookup := src.Lookup

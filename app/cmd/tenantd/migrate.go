@@ -35,6 +35,15 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	concurrency := flags.Int("concurrency", schema.DefaultConcurrency, "how many tenants migrate at once")
 	dryRun := flags.Bool("dry-run", false, "show who is behind, and by how much, without changing anything")
 	asJSON := flags.Bool("json", false, "print a JSON summary")
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fmt.Fprintln(stdout, "usage: tenantd migrate [status] [--concurrency N] [--dry-run] [--json] [settings]")
+			flags.SetOutput(stdout)
+			flags.PrintDefaults()
+			config.Usage(stdout)
+			return 0
+		}
+	}
 	cfgArgs, err := splitFlags(flags, args)
 	if err != nil {
 		return 2
@@ -214,6 +223,10 @@ func splitFlags(flags *flag.FlagSet, args []string) ([]string, error) {
 // prints one line and returns a nil app and the exit code.
 func startCore(ctx context.Context, args []string, stderr io.Writer, opts ...fx.Option) (*fx.App, int) {
 	cfg, rest, err := config.Load(config.FromOS(args))
+	if errors.Is(err, config.ErrHelp) {
+		config.Usage(stderr)
+		return nil, 0
+	}
 	if err != nil {
 		return nil, fail(stderr, fmt.Errorf("configuration: %w", err))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,11 @@ import (
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, _, err := config.Load(config.FromOS(args))
+	if errors.Is(err, config.ErrHelp) {
+		fmt.Fprintln(stdout, "usage: tenantd [serve] [flags]")
+		config.Usage(stdout)
+		return 0
+	}
 	if err == nil {
 		err = cfg.CheckServe()
 	}

@@ -65,9 +65,13 @@ type cli struct {
 // tenantsMain runs `tenantd tenants SUBCOMMAND …` on the database directly,
 // through the same tenant service as the API, without the HTTP server.
 func tenantsMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		tenantsUsage(stderr)
 		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		tenantsUsage(stdout)
+		return 0
 	}
 	var cmd *tenantsCommand
 	for _, c := range tenantsCommands() {
