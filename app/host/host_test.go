@@ -67,13 +67,7 @@ func TestTheAPIDocumentAndDocsAreServed(t *testing.T) {
 
 func TestTheServiceStartsServesAndStopsOnAnExistingDatabase(t *testing.T) {
 	t.Parallel()
-	cfg := config.Default()
-	cfg.DatabaseURL = pgtest.URL(t)
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.LogFormat = "json"
-	cfg.LogLevel = "error"
-	cfg.ShutdownTimeout = 5 * time.Second
-	cfg.AdminTokens = []config.Token{{Scope: config.ScopeAdmin, Value: "host-test-admin-token"}}
+	cfg := serverConfig(t)
 	var listener host.Listener
 	app := fxtest.New(t, host.Module(cfg), fx.Populate(&listener))
 	app.RequireStart()
@@ -88,13 +82,7 @@ func TestTheServiceStartsServesAndStopsOnAnExistingDatabase(t *testing.T) {
 
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	t.Parallel()
-	cfg := config.Default()
-	cfg.DatabaseURL = pgtest.URL(t)
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.LogFormat = "json"
-	cfg.LogLevel = "error"
-	cfg.ShutdownTimeout = 5 * time.Second
-	cfg.AdminTokens = []config.Token{{Scope: config.ScopeAdmin, Value: "host-test-admin-token"}}
+	cfg := serverConfig(t)
 	started := make(chan struct{})
 	var listener host.Listener
 	app := fxtest.New(t, host.Module(cfg), fx.Populate(&listener),
@@ -124,14 +112,9 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 
 func TestTheRegistryIsMigratedAtStartUp(t *testing.T) {
 	t.Parallel()
-	url := pgtest.URL(t)
-	cfg := config.Default()
-	cfg.DatabaseURL = url
-	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg := serverConfig(t)
+	url := cfg.DatabaseURL
 	cfg.RegistrySchema = "registry_at_startup"
-	cfg.AdminTokens = []config.Token{{Scope: config.ScopeAdmin, Value: "host-test-admin-token"}}
-	cfg.LogLevel = "error"
-	cfg.LogFormat = "json"
 	app := fxtest.New(t, host.Module(cfg))
 	app.RequireStart()
 	app.RequireStop()
@@ -149,4 +132,13 @@ func openURL(t *testing.T, url string) *sql.DB {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	return db.DB
+}
+
+// serverConfig runs the whole host on a fresh database and a free port.
+func serverConfig(t *testing.T) config.Config {
+	cfg := coreConfig(t)
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.AdminTokens = []config.Token{{Scope: config.ScopeAdmin, Value: "host-test-admin-token"}}
+	return cfg
 }
