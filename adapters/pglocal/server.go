@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -35,7 +36,15 @@ type Options struct {
 	Ephemeral bool
 	// Settings are extra server settings (name → value), passed as -c flags.
 	Settings map[string]string
+	// FallbackRoot holds the cluster instead when the server's OS user (the
+	// postgres user, when this process is root) cannot reach DataDir, e.g.
+	// under a home directory only root may enter. Default /var/lib/tenancy.
+	FallbackRoot string
 }
+
+// DefaultFallbackRoot is where clusters go whose data dir the server's OS
+// user cannot reach.
+const DefaultFallbackRoot = "/var/lib/tenancy"
 
 // Server is a running local PostgreSQL.
 type Server struct {
@@ -67,6 +76,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	cred, err := runAs()
 	if err != nil {
+		return nil, err
+	}
+	if dataDir, err = reachableDataDir(dataDir, cred, opts.FallbackRoot); err != nil {
 		return nil, err
 	}
 	sockDir, err := os.MkdirTemp("", "tenancy-pg-sock-")
@@ -353,6 +365,33 @@ func afterComm(stat string) string {
 		return stat[i+1:]
 	}
 	return stat
+}
+
+// reachableDataDir returns dataDir when the server's OS user can reach it,
+// and otherwise a directory of its own under fallbackRoot, named after
+// dataDir so that every run from the same place finds the same cluster.
+func reachableDataDir(dataDir string, cred *syscall.Credential, fallbackRoot string) (string, error) {
+	if cred == nil {
+		return dataDir, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
+		return "", fmt.Errorf("create data dir: %w", err)
+	}
+	if checkReachable(dataDir, cred) == nil {
+		return dataDir, nil
+	}
+	if fallbackRoot == "" {
+		fallbackRoot = DefaultFallbackRoot
+	}
+	sum := sha256.Sum256([]byte(dataDir))
+	fallback := filepath.Join(fallbackRoot, "clusters", hex.EncodeToString(sum[:8]), filepath.Base(dataDir))
+	if err := os.MkdirAll(filepath.Dir(fallback), 0o755); err != nil {
+		return "", fmt.Errorf("the %s OS user cannot reach %s, and the fallback %s cannot be created: %w", superuser, dataDir, fallback, err)
+	}
+	if err := checkReachable(fallback, cred); err != nil {
+		return "", err
+	}
+	return fallback, nil
 }
 
 // checkReachable tells, before initdb fails with a cryptic message, when the

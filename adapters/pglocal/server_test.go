@@ -157,3 +157,24 @@ func TestFindBinaries(t *testing.T) {
 		require.ErrorContains(t, err, "TENANCY_PG_BIN")
 	})
 }
+
+func TestADataDirThePostgresUserCannotReachMovesToTheFallback(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only a root process runs the server as another OS user")
+	}
+	locked := filepath.Join(tempDir(t), "home")
+	require.NoError(t, os.Mkdir(locked, 0o700), "like /root: only its owner may enter")
+	fallback := tempDir(t)
+	opts := pglocal.Options{DataDir: filepath.Join(locked, "project", ".tenancy", "pgdata"), Ephemeral: true, FallbackRoot: fallback}
+	srv, err := pglocal.Start(context.Background(), opts)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(srv.DataDir(), fallback), "the cluster lives under the fallback: %s", srv.DataDir())
+	require.Equal(t, "1", query(t, srv, "SELECT 1::text"))
+	first := srv.DataDir()
+	require.NoError(t, srv.Stop(context.Background()))
+
+	again, err := pglocal.Start(context.Background(), opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = again.Stop(context.Background()) })
+	require.Equal(t, first, again.DataDir(), "later runs from the same place find the same cluster")
+}
