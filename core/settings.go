@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"math"
 	"net/url"
@@ -97,6 +98,7 @@ func ValidateSettings(s Settings) error {
 		errs.add(err)
 		return errs.Err()
 	}
+	errs.add(refuseNUL("settings", map[string]any(c)))
 	if v, ok := c["features"]; ok {
 		errs.add(validateFeatures(v))
 	}
@@ -108,6 +110,34 @@ func ValidateSettings(s Settings) error {
 	}
 	slices.SortStableFunc(errs, func(a, b *ValidationError) int { return strings.Compare(a.Field, b.Field) })
 	return errs.Err()
+}
+
+// refuseNUL refuses the NUL character anywhere in keys or strings:
+// PostgreSQL's jsonb cannot store it.
+func refuseNUL(path string, v any) error {
+	switch v := v.(type) {
+	case string:
+		if strings.ContainsRune(v, 0) {
+			return invalid(path, "nul", "text may not contain the NUL character (\\u0000)")
+		}
+	case map[string]any:
+		var errs ValidationErrors
+		for k, item := range v {
+			if strings.ContainsRune(k, 0) {
+				errs.add(invalid(path, "nul", "keys may not contain the NUL character (\\u0000)"))
+				continue
+			}
+			errs.add(refuseNUL(path+"."+k, item))
+		}
+		return errs.Err()
+	case []any:
+		var errs ValidationErrors
+		for i, item := range v {
+			errs.add(refuseNUL(fmt.Sprintf("%s[%d]", path, i), item))
+		}
+		return errs.Err()
+	}
+	return nil
 }
 
 func validateFeatures(v any) error {

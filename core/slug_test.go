@@ -20,6 +20,8 @@ func TestValidateSlug(t *testing.T) {
 		{name: "one hundred characters are the maximum", slug: strings.Repeat("a", 100)},
 		{name: "consecutive hyphens inside are fine", slug: "acme--corp"},
 		{name: "an empty slug is too short", slug: "", rule: "length", msg: "got 0"},
+		{name: "a slug shaped like a tenant id is refused", slug: "0f8fad5b-d9cb-469f-a165-70867728950e", rule: "uuid", msg: "shape of a tenant id"},
+		{name: "a slug of 36 characters that is no UUID is fine", slug: "0f8fad5b-d9cb-469f-a165-70867728950x", rule: ""},
 		{name: "one character is too short", slug: "a", rule: "length", msg: "slug must be 2–100 characters, got 1"},
 		{name: "one hundred and one characters are too long", slug: strings.Repeat("a", 101), rule: "length", msg: "got 101"},
 		{name: "uppercase letters are refused", slug: "ACME", rule: "charset", msg: `found "A" at position 1`},

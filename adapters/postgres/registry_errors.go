@@ -35,6 +35,10 @@ func translate(err error, op string) error {
 	if errors.As(err, &pgErr) && len(pgErr.Code) == 5 {
 		switch pgErr.Code[:2] {
 		case "08", "40", "53", "55", "57", "58":
+		case "22":
+			// Data exceptions are values PostgreSQL cannot take (core
+			// validation should have caught them): the caller's input.
+			return ports.Wrap(ports.KindInvalid, fmt.Errorf("%s: %w", op, err), "a value cannot be stored: %s", pgErr.Message)
 		default:
 			return fmt.Errorf("%s: %w", op, err)
 		}

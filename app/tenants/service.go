@@ -199,21 +199,26 @@ func Lookup(registry ports.Registry) ports.TenantLookup {
 	})
 }
 
-// lookupRef reads a tenant by id when ref is a UUID, else (or when no tenant
-// has that id but it is also a valid slug) by slug.
+// lookupRef reads a tenant by id when ref is a UUID, else by slug.
 func lookupRef(ctx context.Context, registry ports.Registry, ref string) (core.Tenant, error) {
 	if ref == "" {
 		return core.Tenant{}, &ports.Error{Kind: ports.KindInvalid, Field: "ref", Message: "a tenant id or slug is required"}
 	}
+	notFound := &ports.Error{Kind: ports.KindNotFound, Message: fmt.Sprintf("no tenant with id or slug %q", ref)}
 	if uuid.Validate(ref) == nil {
-		tenant, err := registry.Get(ctx, ref)
-		if !ports.Is(err, ports.KindNotFound) || core.ValidateSlug(ref) != nil {
-			return tenant, err
-		}
+		// Slugs never have the shape of an id (core.ValidateSlug), so a
+		// UUID names a tenant by id only.
+		return registry.Get(ctx, ref)
+	}
+	if core.ValidateSlug(ref) != nil {
+		// Neither an id nor a possible slug: no tenant has it, and it
+		// need not reach the database.
+		return core.Tenant{}, notFound
 	}
 	tenant, err := registry.GetBySlug(ctx, ref)
 	if ports.Is(err, ports.KindNotFound) {
-		return core.Tenant{}, &ports.Error{Kind: ports.KindNotFound, Message: fmt.Sprintf("no tenant with id or slug %q", ref), Err: err}
+		notFound.Err = err
+		return core.Tenant{}, notFound
 	}
 	return tenant, err
 }

@@ -2,6 +2,7 @@ package tenants_test
 
 import (
 	"context"
+	"strings"
 	"errors"
 	"sync"
 	"testing"
@@ -121,16 +122,42 @@ func TestCreateAndGetByIDOrSlug(t *testing.T) {
 	requireKind(t, err, ports.KindInvalid)
 }
 
-func TestASlugThatLooksLikeAUUIDResolves(t *testing.T) {
+func TestASlugCannotImpersonateAnotherTenantsID(t *testing.T) {
 	t.Parallel()
 	svc, _ := setup(t, nil)
 	ctx := context.Background()
-	slug := uuid.NewString()
-	created, err := svc.Create(ctx, ports.CreateParams{Slug: slug, Name: "Hex"})
+	victim, err := svc.Create(ctx, ports.CreateParams{Slug: "victim", Name: "Victim"})
 	require.NoError(t, err)
-	got, err := svc.Get(ctx, slug)
+	_, err = svc.Create(ctx, ports.CreateParams{Slug: victim.ID, Name: "Impostor"})
+	requireKind(t, err, ports.KindInvalid)
+	_, err = svc.Create(ctx, ports.CreateParams{Slug: uuid.NewString(), Name: "Hex"})
+	requireKind(t, err, ports.KindInvalid)
+	got, err := svc.Get(ctx, victim.ID)
 	require.NoError(t, err)
-	require.Equal(t, created.ID, got.ID)
+	require.Equal(t, "victim", got.Slug, "an id names its own tenant")
+}
+
+func TestAReferenceThatIsNeitherIDNorSlugIsNotFound(t *testing.T) {
+	t.Parallel()
+	svc, _ := setup(t, nil)
+	for _, ref := range []string{"a\x00b", "UPPER", "café", "-edge", strings.Repeat("x", 101)} {
+		_, err := svc.Get(context.Background(), ref)
+		requireKind(t, err, ports.KindNotFound)
+	}
+}
+
+func TestSettingsWithANULCharacterAreRefused(t *testing.T) {
+	t.Parallel()
+	svc, _ := setup(t, nil)
+	ctx := context.Background()
+	_, err := svc.Create(ctx, ports.CreateParams{Slug: "nul", Name: "NUL", Settings: core.Settings{"note": "a\x00b"}})
+	requireKind(t, err, ports.KindInvalid)
+	_, err = svc.Create(ctx, ports.CreateParams{Slug: "nul", Name: "NUL"})
+	require.NoError(t, err)
+	_, err = svc.Update(ctx, ports.UpdateTenantParams{Ref: "nul", SettingsPatch: []byte(`{"y":"\u0000"}`)})
+	requireKind(t, err, ports.KindInvalid)
+	_, err = svc.Update(ctx, ports.UpdateTenantParams{Ref: "nul", SettingsPatch: []byte(`{"k\u0000":1}`)})
+	requireKind(t, err, ports.KindInvalid)
 }
 
 func TestUpdateAppliesAMergePatch(t *testing.T) {
