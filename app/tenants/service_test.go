@@ -2,8 +2,8 @@ package tenants_test
 
 import (
 	"context"
-	"strings"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
