@@ -28,7 +28,7 @@ func pinSchemaTx(ctx context.Context, tx *sql.Tx, quoted string) error {
 }
 
 // applyTx runs the given migrations, in order, in tx (whose search path is
-// already pinned to the tenant's schema), then records them in the ledger.
+// already pinned to the tenant's schema); recordTx writes their ledger rows.
 // Each file runs as one simple-protocol statement list, so a file may hold
 // several statements; it must not commit or roll back itself.
 func applyTx(ctx context.Context, tx *sql.Tx, sets Sets, pending []core.MigrationRef) error {
@@ -107,10 +107,12 @@ func execList(ctx context.Context, conn bun.Conn, list string) ([]*pgconn.Result
 // must not resolve a name in the tenant's schema) and counts the tables of
 // schema; the count is the last result.
 func resetAndCountSQL(schema string) string {
-	return "SET LOCAL search_path TO DEFAULT;\n" +
-		`SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = ` + quoteLiteral(schema) + ` AND c.relkind IN ('r', 'p')`
+	return "SET LOCAL search_path TO DEFAULT;\n" + strings.Replace(tableCountSQL, "$1", quoteLiteral(schema), 1)
 }
+
+// tableCountSQL counts the tables of the schema named by $1.
+const tableCountSQL = `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`
 
 // resetAndCountTx runs resetAndCountSQL in one round trip.
 func resetAndCountTx(ctx context.Context, conn bun.Conn, schema string) (int, error) {
@@ -179,8 +181,7 @@ func appliedTx(ctx context.Context, q querier, registry, tenantID string) ([]cor
 // tableCount counts the tables of a schema from the catalog.
 func tableCount(ctx context.Context, q querier, schema string) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')`, schema).Scan(&n)
+	err := q.QueryRowContext(ctx, tableCountSQL, schema).Scan(&n)
 	if err != nil {
 		return 0, dbError(err, "count the tenant's tables")
 	}
