@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/tenancyhq/tenancy/adapters/httpapi"
@@ -44,10 +45,20 @@ func setup(t *testing.T) *server {
 	require.NoError(t, err)
 	prov, err := schema.NewProvisioner(db, reg, sets, schema.Options{})
 	require.NoError(t, err)
-	return newServer(t, tenants.NewService(reg, prov, nil, nil))
+	// The service logs into the same observer as the HTTP layer, so a test
+	// that reads the log sees every line a request caused.
+	observed, logs := observer.New(zap.DebugLevel)
+	return newObservedServer(t, tenants.NewService(reg, prov, nil, nil, tenants.WithLogger(zap.New(observed))), observed, logs)
 }
 
 func newServer(t *testing.T, svc ports.Tenants) *server {
+	t.Helper()
+	observed, logs := observer.New(zap.DebugLevel)
+	return newObservedServer(t, svc, observed, logs)
+}
+
+// newObservedServer serves svc, logging into observed (whose lines logs holds).
+func newObservedServer(t *testing.T, svc ports.Tenants, observed zapcore.Core, logs *observer.ObservedLogs) *server {
 	t.Helper()
 	mux := http.NewServeMux()
 	api := httpapi.NewAPI(mux, httpapi.Info{Title: "Tenancy", Version: "test"})
@@ -61,8 +72,7 @@ func newServer(t *testing.T, svc ports.Tenants) *server {
 	registry := prometheus.NewRegistry()
 	metrics, err := httpapi.NewMetrics(registry)
 	require.NoError(t, err)
-	core, logs := observer.New(zap.DebugLevel)
-	return &server{handler: httpapi.Instrument(mux, zap.New(core), metrics, auth.Protect), logs: logs, metrics: registry}
+	return &server{handler: httpapi.Instrument(mux, zap.New(observed), metrics, auth.Protect), logs: logs, metrics: registry}
 }
 
 // response is what a test looks at.

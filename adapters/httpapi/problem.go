@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -25,9 +27,30 @@ type Problem struct {
 // internalDetail is the only thing a client learns about a server-side failure.
 const internalDetail = "internal error; the server log has the details under this requestId"
 
-// maxEchoedValue bounds the input value echoed back in an error detail: huma
-// echoes a whole malformed body, which can be a megabyte.
+// maxEchoedValue bounds the JSON encoding of an input value echoed back in
+// an error detail: huma echoes whole objects (the entire body for an unknown
+// field), which can be a megabyte.
 const maxEchoedValue = 256
+
+// echoable reports whether an error detail may keep the input value it
+// echoes: only a scalar (string, number, bool or null) whose JSON encoding is
+// short. Objects and arrays are dropped whatever their size, since the
+// location already says where the bad part is.
+func echoable(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch reflect.TypeOf(v).Kind() {
+	case reflect.String, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+	default:
+		return false
+	}
+	raw, err := json.Marshal(v)
+	return err == nil && len(raw) <= maxEchoedValue
+}
 
 var installErrorsOnce sync.Once
 
@@ -66,7 +89,7 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 		} else {
 			d = &huma.ErrorDetail{Message: err.Error()}
 		}
-		if s, ok := d.Value.(string); ok && len(s) > maxEchoedValue {
+		if !echoable(d.Value) {
 			d = &huma.ErrorDetail{Message: d.Message, Location: d.Location}
 		}
 		p.Errors = append(p.Errors, d)

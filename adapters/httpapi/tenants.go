@@ -3,10 +3,8 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -211,7 +209,7 @@ type UpdateTenantBody struct {
 // UpdateTenantInput is a conditional merge patch of a tenant.
 type UpdateTenantInput struct {
 	TenantRef
-	IfMatch string           `header:"If-Match" example:"\"3\"" doc:"The ETag of the tenant as you read it; the update is refused with 412 if the tenant changed since. Absent or * updates whatever is current."`
+	IfMatch string           `header:"If-Match" example:"\"3\"" doc:"The ETag of the tenant as you read it, or a comma-separated list of ETags; the update is refused with 412 unless the tenant is still at one of them. Absent or * updates whatever is current. A value that is no list of entity tags is refused with 422."`
 	Body    UpdateTenantBody `contentType:"application/merge-patch+json"`
 }
 
@@ -219,7 +217,7 @@ func (rt *TenantRoutes) update(ctx context.Context, in *UpdateTenantInput) (*Ten
 	if err := rt.ready(ctx); err != nil {
 		return nil, err
 	}
-	version, err := parseIfMatch(in.IfMatch)
+	condition, err := parseIfMatch(in.IfMatch)
 	if err != nil {
 		return nil, ToProblem(ctx, err)
 	}
@@ -229,29 +227,15 @@ func (rt *TenantRoutes) update(ctx context.Context, in *UpdateTenantInput) (*Ten
 			return nil, ToProblem(ctx, ports.Wrap(ports.KindInvalid, err, "settings must be a JSON object"))
 		}
 	}
+	version, err := rt.expectedVersion(ctx, in.Slug, condition)
+	if err != nil {
+		return nil, ToProblem(ctx, err)
+	}
 	t, err := rt.svc.Update(ctx, ports.UpdateTenantParams{Ref: in.Slug, ExpectedVersion: version, Name: in.Body.Name, SettingsPatch: patch, Actor: actor(ctx)})
 	if err != nil {
 		return nil, ToProblem(ctx, err)
 	}
 	return tenantOutput(t), nil
-}
-
-// parseIfMatch reads the version from an If-Match header: "3", W/"3", or
-// absent or * for any version (0).
-func parseIfMatch(h string) (int64, error) {
-	h = strings.TrimSpace(h)
-	if h == "" || h == "*" {
-		return 0, nil
-	}
-	first, _, _ := strings.Cut(h, ",")
-	v := strings.TrimPrefix(strings.TrimSpace(first), "W/")
-	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		if n, err := strconv.ParseInt(v[1:len(v)-1], 10, 64); err == nil && n > 0 {
-			return n, nil
-		}
-	}
-	return 0, &ports.Error{Kind: ports.KindPreconditionFailed, Field: "header.If-Match",
-		Message: fmt.Sprintf("If-Match %q matches no version; send the ETag of the tenant as you read it, such as \"3\"", h)}
 }
 
 // ready refuses calls when the routes were built without a service, to

@@ -25,30 +25,28 @@ func (rt *TenantRoutes) provision(ctx context.Context, in *TenantRef) (*Provisio
 }
 
 func (rt *TenantRoutes) suspend(ctx context.Context, in *TenantRef) (*TenantOutput, error) {
-	return rt.transition(ctx, in.Slug, core.ActionSuspend)
+	return rt.transition(ctx, in.Slug, ports.Tenants.Suspend)
 }
 
 func (rt *TenantRoutes) activate(ctx context.Context, in *TenantRef) (*TenantOutput, error) {
-	return rt.transition(ctx, in.Slug, core.ActionActivate)
+	return rt.transition(ctx, in.Slug, ports.Tenants.Activate)
 }
 
 func (rt *TenantRoutes) delete(ctx context.Context, in *TenantRef) (*TenantOutput, error) {
-	return rt.transition(ctx, in.Slug, core.ActionDelete)
+	return rt.transition(ctx, in.Slug, ports.Tenants.Delete)
 }
 
-// transition runs one of the lifecycle use cases that return the tenant.
-func (rt *TenantRoutes) transition(ctx context.Context, ref string, action core.Action) (*TenantOutput, error) {
+// lifecycleCall is one of the lifecycle use cases that return the tenant, as
+// a method expression of the port (ports.Tenants.Suspend): each route names
+// its own, so no route can fall through to another's.
+type lifecycleCall func(svc ports.Tenants, ctx context.Context, ref, actor string) (core.Tenant, error)
+
+// transition runs call for the tenant ref.
+func (rt *TenantRoutes) transition(ctx context.Context, ref string, call lifecycleCall) (*TenantOutput, error) {
 	if err := rt.ready(ctx); err != nil {
 		return nil, err
 	}
-	fn := rt.svc.Delete
-	switch action {
-	case core.ActionSuspend:
-		fn = rt.svc.Suspend
-	case core.ActionActivate:
-		fn = rt.svc.Activate
-	}
-	t, err := fn(ctx, ref, actor(ctx))
+	t, err := call(rt.svc, ctx, ref, actor(ctx))
 	if err != nil {
 		return nil, ToProblem(ctx, err)
 	}

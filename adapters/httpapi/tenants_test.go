@@ -180,7 +180,7 @@ func TestBadInputIsAProblemThatSaysWhatToFix(t *testing.T) {
 		{"an unknown tenant", req{method: http.MethodGet, path: "/api/tenants/nobody"}, http.StatusNotFound, "", "nobody"},
 		{"an illegal transition", req{method: http.MethodPost, path: "/api/tenants/taken/activate"}, http.StatusConflict, "", "allowed from active: provision, suspend, delete"},
 		{"a stale version", req{method: http.MethodPatch, path: "/api/tenants/taken", body: `{"name":"y"}`, headers: map[string]string{"If-Match": `"7"`}}, http.StatusPreconditionFailed, "", ""},
-		{"an If-Match that is no version", req{method: http.MethodPatch, path: "/api/tenants/taken", body: `{"name":"y"}`, headers: map[string]string{"If-Match": `yesterday`}}, http.StatusPreconditionFailed, "header.If-Match", ""},
+		{"an If-Match that is no version", req{method: http.MethodPatch, path: "/api/tenants/taken", body: `{"name":"y"}`, headers: map[string]string{"If-Match": `yesterday`}}, http.StatusUnprocessableEntity, "header.If-Match", "entity tags"},
 		{"an update that changes nothing", req{method: http.MethodPatch, path: "/api/tenants/taken", body: `{}`}, http.StatusUnprocessableEntity, "body", "nothing to update"},
 		{"an unknown route", req{method: http.MethodGet, path: "/nowhere", token: "-"}, http.StatusNotFound, "", "/docs"},
 		{"a method the route does not have", req{method: http.MethodPut, path: "/api/tenants/taken"}, http.StatusMethodNotAllowed, "", "allowed"},

@@ -49,9 +49,9 @@ func (rs *Resolver) Resolve(r *http.Request) (core.Tenant, *http.Request, error)
 	if !ok {
 		return core.Tenant{}, r, ports.ErrNoTenant
 	}
-	// Neither a slug nor an id (ids are UUIDs, which are valid slugs): no
-	// tenant can match, so spare the store and the cache the garbage.
-	if core.ValidateSlug(ref) != nil {
+	// Neither a slug nor an id (a UUID): no tenant can match, so spare the
+	// store and the cache the garbage.
+	if !core.LooksLikeUUID(ref) && core.ValidateSlug(ref) != nil {
 		return core.Tenant{}, r, ports.Errorf(ports.KindNotFound, "the request names no valid tenant slug or id")
 	}
 	t, err := rs.lookup.Get(next.Context(), ref)

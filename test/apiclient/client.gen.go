@@ -410,7 +410,7 @@ type ListTenantsParamsStatus string
 
 // UpdateTenantParams defines parameters for UpdateTenant.
 type UpdateTenantParams struct {
-	// IfMatch The ETag of the tenant as you read it; the update is refused with 412 if the tenant changed since. Absent or * updates whatever is current.
+	// IfMatch The ETag of the tenant as you read it, or a comma-separated list of ETags; the update is refused with 412 unless the tenant is still at one of them. Absent or * updates whatever is current. A value that is no list of entity tags is refused with 422.
 	IfMatch *string `json:"If-Match,omitempty"`
 }
 

@@ -32,6 +32,7 @@ func TestDevModeGeneratesAnAdminTokenAndPrintsItOnce(t *testing.T) {
 	match := regexp.MustCompile(`admin token \(dev mode, generated\): (\S+)`).FindStringSubmatch(out.String())
 	require.NotNil(t, match, out.String())
 	require.Equal(t, 1, strings.Count(out.String(), "admin token"))
+	require.Equal(t, 1, strings.Count(out.String(), match[1]), "the generated token is printed once and never again")
 
 	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/api/tenants", nil)
 	require.NoError(t, err)

@@ -18,7 +18,6 @@ import (
 
 	"github.com/tenancyhq/tenancy/app/host"
 	"github.com/tenancyhq/tenancy/config"
-	"github.com/tenancyhq/tenancy/core"
 	"github.com/tenancyhq/tenancy/ports"
 )
 
@@ -40,9 +39,9 @@ func tenantsCommands() []tenantsCommand {
 		{"get", "REF", "show a tenant (REF is its slug or id)", false, cmdGet},
 		{"update", "REF [--name NAME] [--settings PATCH] [--if-version N]", "change a tenant's name or settings (a JSON merge patch)", false, cmdUpdate},
 		{"provision", "REF", "create the tenant's schema", false, cmdProvision},
-		{"suspend", "REF", "disable a tenant, keeping its data", true, cmdTransition(core.ActionSuspend)},
-		{"activate", "REF", "lift a suspension", false, cmdTransition(core.ActionActivate)},
-		{"delete", "REF", "soft-delete a tenant (its schema stays)", true, cmdTransition(core.ActionDelete)},
+		{"suspend", "REF", "disable a tenant, keeping its data", true, cmdTransition(ports.Tenants.Suspend)},
+		{"activate", "REF", "lift a suspension", false, cmdTransition(ports.Tenants.Activate)},
+		{"delete", "REF", "soft-delete a tenant (its schema stays)", true, cmdTransition(ports.Tenants.Delete)},
 		{"deprovision", "REF", "drop the schema of a deleted tenant, and all its data", true, cmdDeprovision},
 		{"events", "REF [--limit N] [--cursor C]", "show a tenant's audit trail, newest first", false, cmdEvents},
 	}

@@ -95,20 +95,16 @@ func cmdProvision(ctx context.Context, c *cli, svc ports.Tenants) error {
 	})
 }
 
-func cmdTransition(action core.Action) func(context.Context, *cli, ports.Tenants) error {
+// cmdTransition runs one of the lifecycle use cases that return the tenant,
+// given as a method expression of the port (ports.Tenants.Suspend): each
+// command names its own, so none can fall through to another's.
+func cmdTransition(call func(svc ports.Tenants, ctx context.Context, ref, actor string) (core.Tenant, error)) func(context.Context, *cli, ports.Tenants) error {
 	return func(ctx context.Context, c *cli, svc ports.Tenants) error {
 		ref, err := c.ref()
 		if err != nil {
 			return err
 		}
-		fn := svc.Delete
-		switch action {
-		case core.ActionSuspend:
-			fn = svc.Suspend
-		case core.ActionActivate:
-			fn = svc.Activate
-		}
-		t, err := fn(ctx, ref, c.actor)
+		t, err := call(svc, ctx, ref, c.actor)
 		if err != nil {
 			return err
 		}
