@@ -163,10 +163,12 @@ func ToProblem(ctx context.Context, err error) error {
 	var pe *ports.Error
 	switch {
 	case errors.As(err, &ves):
-		p.Detail = "the request is invalid; fix the fields listed in errors"
+		fixes := make([]string, 0, len(ves))
 		for _, e := range ves {
 			p.Errors = append(p.Errors, &huma.ErrorDetail{Location: location(e.Field), Message: e.Message})
+			fixes = append(fixes, location(e.Field)+": "+e.Message)
 		}
+		p.Detail = "the request is invalid: " + strings.Join(fixes, "; ")
 	case errors.As(err, &ve):
 		p.Detail = ve.Message
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Location: location(ve.Field), Message: ve.Message})

@@ -83,7 +83,7 @@ func TestEveryErrorIsAProblemOverTheWire(t *testing.T) {
 		{"malformed JSON", exchange{method: http.MethodPost, path: "/api/tenants", body: `{"slug": "x",`}, http.StatusBadRequest, "", nil},
 		{"a name of the wrong type", exchange{method: http.MethodPost, path: "/api/tenants", body: `{"slug":"good-slug","name":42}`}, http.StatusUnprocessableEntity, "body.name", []string{"body.name"}},
 		{"an unknown field", exchange{method: http.MethodPost, path: "/api/tenants", body: `{"slug":"good-slug","name":"x","plan":"gold"}`}, http.StatusUnprocessableEntity, "body.plan", []string{"body.plan"}},
-		{"an invalid slug", exchange{method: http.MethodPost, path: "/api/tenants", body: `{"slug":"Bad_Slug","name":"x"}`}, http.StatusUnprocessableEntity, "body.slug", nil},
+		{"an invalid slug", exchange{method: http.MethodPost, path: "/api/tenants", body: `{"slug":"Bad_Slug","name":"x"}`}, http.StatusUnprocessableEntity, "body.slug", []string{"body.slug", "lowercase letters"}},
 		{"a body over 1 MiB", exchange{method: http.MethodPost, path: "/api/tenants", body: `{"slug":"big","name":"` + strings.Repeat("x", 1<<20) + `"}`}, http.StatusRequestEntityTooLarge, "", nil},
 		{"a body that is no JSON", exchange{method: http.MethodPost, path: "/api/tenants", body: "slug=x", contentType: "text/plain"}, http.StatusUnsupportedMediaType, "", nil},
 		{"an unknown tenant", exchange{method: http.MethodGet, path: "/api/tenants/nobody"}, http.StatusNotFound, "", []string{"nobody"}},
