@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
+	"github.com/tenancyhq/tenancy/adapters/postgres"
 	"github.com/tenancyhq/tenancy/core"
 	"github.com/tenancyhq/tenancy/ports"
 )
@@ -75,34 +75,6 @@ func writeMigrations(b *strings.Builder, sets Sets, registry, id, quoted string,
 	return nil
 }
 
-// execList sends list, a statement list without arguments, in one round
-// trip on the pgx connection under conn, inside whatever transaction conn
-// has open, and returns the result of each statement. database/sql reads
-// only one result per call; this reads them all. On an error the server
-// skipped the rest of the list and left the transaction aborted.
-func execList(ctx context.Context, conn bun.Conn, list string) ([]*pgconn.Result, error) {
-	var (
-		results []*pgconn.Result
-		err     error
-	)
-	rawErr := conn.Conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			err = ports.Errorf(ports.KindInternal, "provisioning needs the pgx stdlib driver, got %T", dc)
-			return nil
-		}
-		results, err = c.Conn().PgConn().Exec(ctx, list).ReadAll()
-		// A broken connection shows in the transaction's next call, which
-		// database/sql then discards; returning it here would release the
-		// connection under the open transaction.
-		return nil
-	})
-	if rawErr != nil {
-		return nil, rawErr
-	}
-	return results, err
-}
-
 // resetAndCountSQL resets the search path (the registry writes that follow
 // must not resolve a name in the tenant's schema) and counts the tables of
 // schema; the count is the last result.
@@ -116,7 +88,7 @@ const tableCountSQL = `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.
 
 // resetAndCountTx runs resetAndCountSQL in one round trip.
 func resetAndCountTx(ctx context.Context, conn bun.Conn, schema string) (int, error) {
-	results, err := execList(ctx, conn, resetAndCountSQL(schema))
+	results, err := postgres.ExecList(ctx, conn.Conn, resetAndCountSQL(schema))
 	if err != nil {
 		return 0, dbError(err, "count the tenant's tables")
 	}

@@ -23,8 +23,7 @@ func dbError(err error, what string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return ports.Wrap(ports.KindUnavailable, err, "%s: the call was cancelled or timed out", what)
 	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && !transient(pg.Code) {
+	if refused(err) {
 		return ports.Wrap(ports.KindInternal, err, "%s: the database refused the statement", what)
 	}
 	return ports.Wrap(ports.KindUnavailable, err, "%s: the database is unavailable", what)
@@ -34,6 +33,14 @@ func dbError(err error, what string) error {
 // now rather than that the work is wrong: class 08 (connection), 40
 // (serialization failure, deadlock), 53 (insufficient resources), 55P03
 // (lock not available), 57 (cancelled, shutting down) and 58 (system error).
+// refused reports whether err is the server refusing a statement (bad SQL,
+// a constraint, a missing table…) rather than a transient condition: what
+// replaying a statement list one statement at a time would pin on a file.
+func refused(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && !transient(pg.Code)
+}
+
 func transient(code string) bool {
 	if code == "55P03" {
 		return true
@@ -54,10 +61,11 @@ func transient(code string) bool {
 // an operator. A lost connection, a cancelled statement or another transient
 // failure is classified by dbError instead.
 func migrationError(ref core.MigrationRef, sql string, err error) error {
-	var pg *pgconn.PgError
-	if !errors.As(err, &pg) || transient(pg.Code) {
+	if !refused(err) {
 		return dbError(err, "tenant migration "+ref.String())
 	}
+	var pg *pgconn.PgError
+	errors.As(err, &pg)
 	var b strings.Builder
 	fmt.Fprintf(&b, "tenant migration %s failed: %s", ref, pg.Message)
 	if pg.Position > 0 {

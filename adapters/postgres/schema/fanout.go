@@ -2,14 +2,11 @@ package schema
 
 import (
 	"context"
-	"database/sql/driver"
-	"errors"
+	"database/sql"
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
-
+	"github.com/tenancyhq/tenancy/adapters/postgres"
 	"github.com/tenancyhq/tenancy/core"
 	"github.com/tenancyhq/tenancy/ports"
 )
@@ -37,41 +34,32 @@ func (m *Migrator) migrateTenant(ctx context.Context, p TenantPlan) ([]string, e
 	if err != nil {
 		return nil, dbError(err, "migrate tenant "+p.Slug)
 	}
-	defer conn.Close()
-	var (
-		applied []string
-		replay  bool
-		opErr   error
-	)
-	_ = conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			opErr = ports.Errorf(ports.KindInternal, "the migrator needs the pgx stdlib driver, got %T", dc)
-			return nil
-		}
-		pc := c.Conn().PgConn()
-		applied, replay, opErr = m.migrateBatch(ctx, pc, p)
-		return endTx(ctx, pc)
-	})
+	applied, replay, err := m.migrateBatch(ctx, conn, p)
+	if status, statusErr := postgres.TxStatus(conn); statusErr == nil && status != postgres.TxIdle {
+		// The batch failed or was never sent: end what it opened, with a
+		// context that outlives a cancelled run.
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	postgres.Release(conn)
 	if replay {
 		return m.migrateTenantStepwise(ctx, p)
 	}
-	return applied, opErr
+	return applied, err
 }
 
-// migrateBatch runs the two round trips of migrateTenant on pc and leaves
-// the transaction for endTx to close when it did not commit. replay is true
+// migrateBatch runs the two round trips of migrateTenant on conn and leaves
+// a transaction it did not commit for migrateTenant to end. replay is true
 // when the server refused the batch.
-func (m *Migrator) migrateBatch(ctx context.Context, pc *pgconn.PgConn, p TenantPlan) (applied []string, replay bool, err error) {
+func (m *Migrator) migrateBatch(ctx context.Context, conn *sql.Conn, p TenantPlan) (applied []string, replay bool, err error) {
 	id := quoteLiteral(p.TenantID)
 	reg := core.QuoteIdent(m.reg.Schema())
-	results, err := pc.Exec(ctx, `BEGIN;
+	results, err := postgres.ExecList(ctx, conn, `BEGIN;
 		SELECT pg_advisory_xact_lock(hashtext('tenancy.tenant'), hashtext(`+id+`));
 		SELECT t.schema_name, (t.provisioned_at IS NOT NULL AND t.deprovisioned_at IS NULL)::text,
 			l.module, l.version::text, l.name, l.checksum
 		FROM `+reg+`.tenants t LEFT JOIN `+ledgerTable(m.reg.Schema())+` l ON l.tenant_id = t.id
 		WHERE t.id = `+id+`::uuid
-		ORDER BY l.applied_at, l.module, l.version`).ReadAll()
+		ORDER BY l.applied_at, l.module, l.version`)
 	if err != nil {
 		return nil, false, dbError(err, "read tenant "+p.Slug)
 	}
@@ -105,9 +93,8 @@ func (m *Migrator) migrateBatch(ctx context.Context, pc *pgconn.PgConn, p Tenant
 	if err != nil {
 		return nil, false, err
 	}
-	if _, err := pc.Exec(ctx, batch).ReadAll(); err != nil {
-		var pg *pgconn.PgError
-		if errors.As(err, &pg) && !transient(pg.Code) {
+	if _, err := postgres.ExecList(ctx, conn, batch); err != nil {
+		if refused(err) {
 			return nil, true, nil
 		}
 		return nil, false, dbError(err, "migrate tenant "+p.Slug)
@@ -124,18 +111,4 @@ func (m *Migrator) batchSQL(id, quoted string, pending []core.MigrationRef) (str
 	}
 	b.WriteString("COMMIT")
 	return b.String(), nil
-}
-
-// endTx rolls back whatever transaction is still open on pc, with a context
-// that outlives a cancelled run, and returns driver.ErrBadConn (which makes
-// database/sql close the connection) unless pc is idle afterwards.
-func endTx(ctx context.Context, pc *pgconn.PgConn) error {
-	const idle = 'I'
-	if !pc.IsClosed() && pc.TxStatus() != idle {
-		_, _ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
-	}
-	if pc.IsClosed() || pc.TxStatus() != idle {
-		return driver.ErrBadConn
-	}
-	return nil
 }

@@ -249,16 +249,13 @@ func (p *Provisioner) migrateNewTx(ctx context.Context, conn bun.Conn, tx *sql.T
 	if count {
 		b.WriteString(";\n" + resetAndCountSQL(t.SchemaName))
 	}
-	results, err := execList(ctx, conn, b.String())
+	results, err := postgres.ExecList(ctx, conn.Conn, b.String())
 	if err != nil {
-		var (
-			pg         *pgconn.PgError
-			classified *ports.Error
-		)
+		var classified *ports.Error
 		if errors.As(err, &classified) {
 			return nil, 0, false, err
 		}
-		if !errors.As(err, &pg) || transient(pg.Code) {
+		if !refused(err) {
 			return nil, 0, false, dbError(err, "provision tenant "+t.Slug)
 		}
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+provisionSavepoint); err != nil {

@@ -13,12 +13,10 @@ package scope
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"fmt"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
+	"github.com/tenancyhq/tenancy/adapters/postgres"
 	"github.com/tenancyhq/tenancy/core"
 	"github.com/tenancyhq/tenancy/ports"
 )
@@ -119,13 +117,13 @@ func (s *Scope) begin(ctx context.Context, opening string) (bun.Conn, error) {
 		if err != nil {
 			return bun.Conn{}, ports.Wrap(ports.KindUnavailable, err, "the database is unavailable")
 		}
-		status, err := txStatus(conn.Conn)
+		status, err := postgres.TxStatus(conn.Conn)
 		if err != nil {
 			_ = conn.Close()
 			return bun.Conn{}, ports.Wrap(ports.KindInternal, err, "the tenant scope cannot inspect its connection")
 		}
-		if status != idle {
-			discard(conn.Conn)
+		if status != postgres.TxIdle {
+			postgres.Discard(conn.Conn)
 			if attempt < 2 {
 				continue
 			}
@@ -141,12 +139,6 @@ func (s *Scope) begin(ctx context.Context, opening string) (bun.Conn, error) {
 	}
 }
 
-// Transaction states that pgx reports from PostgreSQL's ReadyForQuery.
-const (
-	idle     = 'I'
-	failedTx = 'E'
-)
-
 // The closing statements. RESET search_path rides along in the same round
 // trip: SET LOCAL already reverts at the end of the transaction, and the
 // RESET undoes a session-level SET that the scoped function may have run
@@ -160,17 +152,17 @@ const (
 // left failed (it swallowed an SQL error) or ended itself cannot commit what
 // fn believes it wrote, so that is an error rather than a silent rollback.
 func commitAndRelease(ctx context.Context, conn *sql.Conn, slug string) error {
-	status, err := txStatus(conn)
+	status, err := postgres.TxStatus(conn)
 	if err != nil {
 		rollbackAndRelease(ctx, conn)
 		return ports.Wrap(ports.KindInternal, err, "the tenant scope cannot inspect its connection")
 	}
 	switch status {
-	case failedTx:
+	case postgres.TxFailed:
 		rollbackAndRelease(ctx, conn)
 		return ports.Errorf(ports.KindInternal,
 			"the transaction in tenant %q was aborted by an earlier SQL error that the scoped function ignored; nothing was committed", slug)
-	case idle:
+	case postgres.TxIdle:
 		rollbackAndRelease(ctx, conn)
 		return ports.Errorf(ports.KindInternal,
 			"the scoped function in tenant %q ended the transaction itself; let the scope commit", slug)
@@ -179,7 +171,7 @@ func commitAndRelease(ctx context.Context, conn *sql.Conn, slug string) error {
 		rollbackAndRelease(ctx, conn)
 		return ports.Wrap(ports.KindUnavailable, err, "commit the tenant transaction")
 	}
-	release(conn)
+	postgres.Release(conn)
 	return nil
 }
 
@@ -188,39 +180,7 @@ func commitAndRelease(ctx context.Context, conn *sql.Conn, slug string) error {
 // ROLLBACK outside a transaction only warns, so it is safe in every state.
 func rollbackAndRelease(ctx context.Context, conn *sql.Conn) {
 	if _, err := conn.ExecContext(context.WithoutCancel(ctx), rollbackSQL); err != nil {
-		discard(conn)
+		postgres.Discard(conn)
 	}
-	release(conn)
-}
-
-// release returns conn to the pool when it is idle and closes it otherwise.
-func release(conn *sql.Conn) {
-	if status, err := txStatus(conn); err != nil || status != idle {
-		discard(conn)
-	}
-	_ = conn.Close()
-}
-
-// discard makes database/sql close the underlying connection instead of
-// pooling it: returning driver.ErrBadConn from Raw does that.
-func discard(conn *sql.Conn) {
-	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-}
-
-// txStatus reads the connection's transaction status as of the last
-// response from the server, without a round trip.
-func txStatus(conn *sql.Conn) (byte, error) {
-	var status byte
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("tenant scope needs the pgx stdlib driver, got %T", dc)
-		}
-		if c.Conn().IsClosed() {
-			return driver.ErrBadConn
-		}
-		status = c.Conn().PgConn().TxStatus()
-		return nil
-	})
-	return status, err
+	postgres.Release(conn)
 }
