@@ -106,6 +106,18 @@ func QuoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
+// QuoteLiteral quotes s as an SQL string literal that means s whatever
+// standard_conforming_strings says: a string with a backslash becomes an
+// escape string (E'…') with the backslash doubled. NUL bytes, which no
+// PostgreSQL text can hold, are dropped.
+func QuoteLiteral(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\x00", ""), "'", "''")
+	if strings.Contains(s, `\`) {
+		return "E'" + strings.ReplaceAll(s, `\`, `\\`) + "'"
+	}
+	return "'" + s + "'"
+}
+
 // QuoteSchema validates a tenant schema name and quotes it for DDL. Together
 // they make sure no unsafe identifier reaches SQL, even if the registry was
 // tampered with.

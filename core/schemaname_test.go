@@ -269,3 +269,19 @@ func checkQuoted(t *testing.T, s string) {
 		t.Fatalf("QuoteIdent(%q) = %q reads back as %q", s, q, back)
 	}
 }
+
+func TestQuoteLiteral(t *testing.T) {
+	cases := map[string]string{
+		"plain":                "'plain'",
+		"it's":                 "'it''s'",
+		`back\slash`:           `E'back\\slash'`,
+		"a\x00b":               "'ab'",
+		"'); DROP TABLE t; --": "'''); DROP TABLE t; --'",
+		`\'; DROP TABLE t; --`: `E'\\''; DROP TABLE t; --'`,
+	}
+	for in, want := range cases {
+		if got := QuoteLiteral(in); got != want {
+			t.Errorf("QuoteLiteral(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

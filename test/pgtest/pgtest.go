@@ -220,8 +220,6 @@ func DB(t testing.TB) *bun.DB {
 // create databases of their own.
 func AdminURL(t testing.TB) string { return get(t).adminURL }
 
-// Server is the local cluster, or nil when TEST_DATABASE_URL is used.
-func Server(t testing.TB) *pglocal.Server { return get(t).server }
 
 func slugOf(name string) string {
 	s := strings.Trim(nonWordsRe.ReplaceAllString(strings.ToLower(name), "_"), "_")

@@ -68,8 +68,8 @@ func writeMigrations(b *strings.Builder, sets Sets, registry, id, quoted string,
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + id + "::uuid, " + quoteLiteral(ref.Module) + ", " + strconv.FormatInt(ref.Version, 10) + ", " +
-			quoteLiteral(ref.Name) + ", " + quoteLiteral(ref.Checksum) + ")")
+		b.WriteString("(" + id + "::uuid, " + core.QuoteLiteral(ref.Module) + ", " + strconv.FormatInt(ref.Version, 10) + ", " +
+			core.QuoteLiteral(ref.Name) + ", " + core.QuoteLiteral(ref.Checksum) + ")")
 	}
 	b.WriteString(";\n")
 	return nil
@@ -79,7 +79,7 @@ func writeMigrations(b *strings.Builder, sets Sets, registry, id, quoted string,
 // must not resolve a name in the tenant's schema) and counts the tables of
 // schema; the count is the last result.
 func resetAndCountSQL(schema string) string {
-	return "SET LOCAL search_path TO DEFAULT;\n" + strings.Replace(tableCountSQL, "$1", quoteLiteral(schema), 1)
+	return "SET LOCAL search_path TO DEFAULT;\n" + strings.Replace(tableCountSQL, "$1", core.QuoteLiteral(schema), 1)
 }
 
 // tableCountSQL counts the tables of the schema named by $1.

@@ -36,7 +36,7 @@ func TestTheMigrationBatchMatchesItsGoldenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	if err := writeMigrations(&b, sets, "tenancy", quoteLiteral("7d1e4a3c-0000-4000-8000-000000000001"), quoted, sets.Refs()); err != nil {
+	if err := writeMigrations(&b, sets, "tenancy", core.QuoteLiteral("7d1e4a3c-0000-4000-8000-000000000001"), quoted, sets.Refs()); err != nil {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("testdata", "migration_batch.golden.sql")

@@ -51,7 +51,7 @@ func (m *Migrator) migrateTenant(ctx context.Context, p TenantPlan) ([]string, e
 // a transaction it did not commit for migrateTenant to end. replay is true
 // when the server refused the batch.
 func (m *Migrator) migrateBatch(ctx context.Context, conn *sql.Conn, p TenantPlan) (applied []string, replay bool, err error) {
-	id := quoteLiteral(p.TenantID)
+	id := core.QuoteLiteral(p.TenantID)
 	reg := core.QuoteIdent(m.reg.Schema())
 	results, err := postgres.ExecList(ctx, conn, `BEGIN;
 		SELECT pg_advisory_xact_lock(hashtext('tenancy.tenant'), hashtext(`+id+`));

@@ -242,7 +242,7 @@ func (p *Provisioner) migrateNewTx(ctx context.Context, conn bun.Conn, tx *sql.T
 		b.WriteString(shadow + ";\n")
 	}
 	b.WriteString("CREATE SCHEMA " + quoted + ";\n")
-	if err := writeMigrations(&b, p.sets, p.reg.Schema(), quoteLiteral(t.ID), quoted, all); err != nil {
+	if err := writeMigrations(&b, p.sets, p.reg.Schema(), core.QuoteLiteral(t.ID), quoted, all); err != nil {
 		return nil, 0, false, err
 	}
 	b.WriteString("RELEASE SAVEPOINT " + provisionSavepoint)

@@ -121,7 +121,7 @@ func readSharedRelations(ctx context.Context, q querier, query string) (map[stri
 func textArray(values []string) string {
 	quoted := make([]string, len(values))
 	for i, v := range values {
-		quoted[i] = quoteLiteral(v)
+		quoted[i] = core.QuoteLiteral(v)
 	}
 	return "ARRAY[" + strings.Join(quoted, ", ") + "]::text[]"
 }

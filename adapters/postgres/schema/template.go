@@ -329,7 +329,7 @@ func (t *templatePlan) statements(tpl, target string) []string {
 			fmt.Sprintf("CREATE SEQUENCE %s AS %s INCREMENT BY %d MINVALUE %d MAXVALUE %d START WITH %d CACHE %d %s OWNED BY %s.%s.%s",
 				seq, s.dataType, s.increment, s.min, s.max, s.start, s.cache, cycle, target, core.QuoteIdent(s.table), core.QuoteIdent(s.column)),
 			fmt.Sprintf("ALTER TABLE %s.%s ALTER COLUMN %s SET DEFAULT nextval(%s::regclass)",
-				target, core.QuoteIdent(s.table), core.QuoteIdent(s.column), quoteLiteral(seq)))
+				target, core.QuoteIdent(s.table), core.QuoteIdent(s.column), core.QuoteLiteral(seq)))
 	}
 	for _, c := range t.constraints {
 		out = append(out, fmt.Sprintf("ALTER TABLE %s.%s ADD CONSTRAINT %s %s", target, core.QuoteIdent(c.table), core.QuoteIdent(c.name), c.def))
@@ -402,14 +402,3 @@ func strings1(ctx context.Context, q querier, query, tpl string) ([]string, erro
 	return out, rows.Err()
 }
 
-// quoteLiteral quotes s as an SQL string literal that means s whatever
-// standard_conforming_strings says: a string with a backslash becomes an
-// escape string (E'…') with the backslash doubled. NUL bytes, which no
-// PostgreSQL text can hold, are dropped.
-func quoteLiteral(s string) string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\x00", ""), "'", "''")
-	if strings.Contains(s, `\`) {
-		return "E'" + strings.ReplaceAll(s, `\`, `\\`) + "'"
-	}
-	return "'" + s + "'"
-}
