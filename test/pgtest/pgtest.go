@@ -220,7 +220,6 @@ func DB(t testing.TB) *bun.DB {
 // create databases of their own.
 func AdminURL(t testing.TB) string { return get(t).adminURL }
 
-
 func slugOf(name string) string {
 	s := strings.Trim(nonWordsRe.ReplaceAllString(strings.ToLower(name), "_"), "_")
 	if len(s) > 30 {

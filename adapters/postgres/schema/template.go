@@ -401,4 +401,3 @@ func strings1(ctx context.Context, q querier, query, tpl string) ([]string, erro
 	}
 	return out, rows.Err()
 }
-
