@@ -115,7 +115,9 @@ func TestDevModeStartsItsOwnPostgresAndLeavesNothingBehind(t *testing.T) {
 	dataDir := filepath.Join(root, "state")
 	env := []string{"TENANCY_DATA_DIR=" + dataDir, "DATABASE_URL="}
 
+	began := time.Now()
 	cmd, addr, out := startTenantd(t, env, 15*time.Second)
+	t.Logf("first run (creates the cluster): /healthz answered after %s", time.Since(began).Round(time.Millisecond))
 	require.Contains(t, out.String(), "/docs")
 	resp, err := http.Get("http://" + addr + "/readyz")
 	require.NoError(t, err)
@@ -129,7 +131,9 @@ func TestDevModeStartsItsOwnPostgresAndLeavesNothingBehind(t *testing.T) {
 	stopWith(t, cmd, syscall.SIGINT)
 	require.Empty(t, postgresProcessesUnder(dataDir), "no PostgreSQL process is left after SIGINT")
 
+	began = time.Now()
 	cmd, _, _ = startTenantd(t, env, 5*time.Second)
+	t.Logf("second run (reuses it): /healthz answered after %s", time.Since(began).Round(time.Millisecond))
 	withLocalDB(t, dataDir, func(conn *pgx.Conn) {
 		var exists bool
 		require.NoError(t, conn.QueryRow(context.Background(), "SELECT to_regclass('public."+marker+"') IS NOT NULL").Scan(&exists))
