@@ -146,8 +146,17 @@ func statusOf(kind ports.Kind) int {
 // request; an unclassified error is logged in full with the request id and
 // answered with a generic detail.
 func ToProblem(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
 	kind := ports.KindOf(err)
 	status := statusOf(kind)
+	if errors.Is(err, ports.ErrNoTenant) {
+		// A route that works on a tenant was reached without naming one:
+		// the request is malformed, not one of its fields.
+		status = http.StatusBadRequest
+		err = ports.Errorf(ports.KindInvalid, "this route needs a tenant: name it as the server's tenant resolution expects (subdomain, header or path)")
+	}
 	p := &Problem{ErrorModel: huma.ErrorModel{Status: status, Title: http.StatusText(status)}, RequestID: RequestID(ctx)}
 	switch {
 	case kind == ports.KindInternal:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/tenancyhq/tenancy/app/host"
 	"github.com/tenancyhq/tenancy/ports"
 )
 
@@ -79,7 +80,7 @@ func (r *Routes) create(ctx context.Context, in *createInput) (*noteOutput, erro
 			"INSERT INTO notes (title, body) VALUES ($1, $2) RETURNING id, title, body, created_at",
 			in.Body.Title, in.Body.Body), &out.Body)
 	})
-	return out, problem(ctx, err)
+	return out, host.Problem(ctx, err)
 }
 
 func (r *Routes) list(ctx context.Context, _ *struct{}) (*listOutput, error) {
@@ -101,7 +102,7 @@ func (r *Routes) list(ctx context.Context, _ *struct{}) (*listOutput, error) {
 		}
 		return rows.Err()
 	})
-	return out, problem(ctx, err)
+	return out, host.Problem(ctx, err)
 }
 
 func (r *Routes) get(ctx context.Context, in *idInput) (*noteOutput, error) {
@@ -113,7 +114,7 @@ func (r *Routes) get(ctx context.Context, in *idInput) (*noteOutput, error) {
 		}
 		return err
 	})
-	return out, problem(ctx, err)
+	return out, host.Problem(ctx, err)
 }
 
 func (r *Routes) delete(ctx context.Context, in *idInput) (*struct{}, error) {
@@ -127,7 +128,7 @@ func (r *Routes) delete(ctx context.Context, in *idInput) (*struct{}, error) {
 		}
 		return nil
 	})
-	return nil, problem(ctx, err)
+	return nil, host.Problem(ctx, err)
 }
 
 func scanNote(row *sql.Row, n *Note) error {
